@@ -194,6 +194,8 @@ def decode_json(v: Any, rt: Any) -> Any:
                 raise ValueError(f"bad $float value {name!r}")
             return float(name.lower().replace("infinity", "inf"))
         return {k: decode_json(x, rt) for k, x in v.items()}
+    if type(v) is int and not INT64_MIN <= v <= INT64_MAX:
+        raise ValueError(f"integer {v} is outside the int64 range")
     return v
 
 
