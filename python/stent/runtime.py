@@ -115,7 +115,10 @@ class Runtime:
         params = list(inspect.signature(func).parameters.values())[1:]
         label = f"{cls.__name__}.{name}()"
         if len(args) != len(params):
-            raise TypeError(f"{label} takes {len(params)} arguments but {len(args)} were given")
+            n, m = len(params), len(args)
+            raise TypeError(
+                f"{label} takes {n} argument{'s' * (n != 1)} but {m} {'was' if m == 1 else 'were'} given"
+            )
         hints = self._hints.get((cls, name))
         if hints is None:
             try:

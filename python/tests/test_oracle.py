@@ -290,3 +290,24 @@ def test_print_goes_to_stderr(run, capsys):
     assert ok(res, "r") == "zoe"
     captured = capsys.readouterr()
     assert "hello from zoe" in captured.err and "hello" not in captured.out
+
+
+def test_key_formatting_is_verbatim():
+    from stent.errors import exists, not_found
+
+    assert str(not_found("User", "o'brien")) == "User 'o'brien' does not exist"
+    assert str(exists("Account", 7)) == "Account 7 already exists"
+
+
+def test_special_floats_decode(run):
+    import math
+
+    from stent.values import decode_json
+
+    assert math.isnan(decode_json({"$float": "NaN"}, None))
+    assert decode_json([{"$float": "-Infinity"}], None) == [-math.inf]
+    res, _ = run("from_import.py", [
+        create("c", "Counter", "a", 1),
+        {"id": "r", "call": "Counter", "key": "a", "method": "inc", "args": [{"$float": "Infinity"}]},
+    ])
+    assert err(res, "r")[0] == "TypeError"  # `by: int` rejects a float
