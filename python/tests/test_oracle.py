@@ -311,3 +311,10 @@ def test_special_floats_decode(run):
         {"id": "r", "call": "Counter", "key": "a", "method": "inc", "args": [{"$float": "Infinity"}]},
     ])
     assert err(res, "r")[0] == "TypeError"  # `by: int` rejects a float
+
+
+def test_reference_repr():
+    from stent.values import EntityRef
+
+    assert repr(EntityRef(None, "Item", "apple")) == "Item('apple')"
+    assert f"{EntityRef(None, 'Account', 7)}" == "Account(7)"
