@@ -1,0 +1,1 @@
+//! Generates Flink Java jobs from stent IR

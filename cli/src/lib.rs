@@ -1,0 +1,1 @@
+//! The `stent` command-line tool.

@@ -1,0 +1,1 @@
+//! Python source to stent IR: parsing, checking, lowering, function splitting, analyses, diagnostics

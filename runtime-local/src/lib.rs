@@ -1,0 +1,1 @@
+//! The native, Arrow-batched reference engine for stent programs
