@@ -1,0 +1,25 @@
+from stent import entity
+
+
+@entity
+class M:
+    def __init__(self, name: str):
+        self.name: str = name
+        self.last: float = 0.0
+
+    def __key__(self):
+        return self.name
+
+    def r(self, a: int, b: int, c: int) -> list[str]:
+        one = []
+        for i in range(a):
+            one.append(i)
+        two = []
+        for i in range(a, b):
+            two.append(i)
+        three = []
+        for i in range(a, b, c):
+            three.append(i)
+        else:
+            three.append(-999)
+        return [str(one), str(two), str(three), str(len(range(a, b, c))), str(sum(range(b)))]
