@@ -21,6 +21,8 @@ class Even:
         self.calls += 1
         if n == 0:
             return True
+        if self.odd is None:
+            return False
         return self.odd.check(n - 1)
 
 

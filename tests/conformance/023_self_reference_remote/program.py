@@ -26,6 +26,8 @@ class Node:
 
     def via_ref(self) -> list[str]:
         xs = [1]
+        if self.me is None:
+            return []
         n = self.me.append_to(xs)
         return [str(xs), str(n), str(self.count), str(self.log)]
 
@@ -36,4 +38,6 @@ class Node:
 
     def read_own_field(self) -> int:
         self.count = 50
+        if self.me is None:
+            return -1
         return self.me.count

@@ -22,4 +22,7 @@ class M:
             three.append(i)
         else:
             three.append(-999)
-        return [str(one), str(two), str(three), str(len(range(a, b, c))), str(sum(range(b)))]
+        total = 0
+        for i in range(b):
+            total += i
+        return [str(one), str(two), str(three), str(len(three)), str(total)]
