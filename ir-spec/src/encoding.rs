@@ -73,7 +73,9 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Program, IrError> {
     crate::version::check(program.version.as_ref()).map_err(IrError::Version)?;
     let problems = crate::validate::validate(&program);
     if !problems.is_empty() {
-        return Err(IrError::Invalid(problems.into_iter().map(|p| p.to_string()).collect()));
+        return Err(IrError::Invalid(
+            problems.into_iter().map(|p| p.to_string()).collect(),
+        ));
     }
     Ok(program)
 }

@@ -13,7 +13,10 @@ pub const MINOR: u32 = 0;
 
 /// The version stamped on IR this crate produces.
 pub fn current() -> Version {
-    Version { major: MAJOR, minor: MINOR }
+    Version {
+        major: MAJOR,
+        minor: MINOR,
+    }
 }
 
 /// Checks that a program's version can be read by this build.
