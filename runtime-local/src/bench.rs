@@ -1,0 +1,1 @@
+//! The benchmark suite behind `stent bench` (filled in below).

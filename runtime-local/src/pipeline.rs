@@ -1,0 +1,300 @@
+//! `run_workload`: ingress → router → executor → durability → egress, batch by batch, with
+//! recovery from a state dir. Batches travel between stages as Arrow `RecordBatch`es
+//! (`line: UInt64, text: Utf8` in, `line: UInt64, result: Utf8` out).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, IsTerminal, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use stent_ir::v1::Program;
+
+use crate::durable::{self, CheckpointMeta, Log, LogRecord};
+use crate::engine::Engine;
+use crate::request::{Parsed, parse_line};
+use crate::snapshot;
+use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
+
+fn in_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![Field::new("line", DataType::UInt64, false), Field::new("text", DataType::Utf8, false)]))
+}
+fn out_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![Field::new("line", DataType::UInt64, false), Field::new("result", DataType::Utf8, false)]))
+}
+
+fn arrow_err(e: arrow_schema::ArrowError) -> RuntimeError {
+    RuntimeError::Arrow(e.to_string())
+}
+
+/// Ingress: a batch of (line number, text) as a RecordBatch.
+pub fn ingress_batch(lines: &[(u64, String)]) -> Result<RecordBatch, RuntimeError> {
+    let nums = UInt64Array::from_iter_values(lines.iter().map(|(n, _)| *n));
+    let texts = StringArray::from_iter_values(lines.iter().map(|(_, t)| t.as_str()));
+    RecordBatch::try_new(in_schema(), vec![Arc::new(nums), Arc::new(texts)]).map_err(arrow_err)
+}
+
+fn columns(b: &RecordBatch) -> Result<(&UInt64Array, &StringArray), RuntimeError> {
+    let n = b.column(0).as_any().downcast_ref::<UInt64Array>();
+    let t = b.column(1).as_any().downcast_ref::<StringArray>();
+    match (n, t) {
+        (Some(n), Some(t)) => Ok((n, t)),
+        _ => Err(RuntimeError::Arrow("unexpected batch schema".into())),
+    }
+}
+
+/// Router + executor: runs every request of the batch in order; the results as a batch.
+pub fn execute_batch(engine: &mut Engine, batch: &RecordBatch, errors: &mut u64) -> Result<RecordBatch, RuntimeError> {
+    let (nums, texts) = columns(batch)?;
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for i in 0..batch.num_rows() {
+        let line_no = nums.value(i);
+        let result = execute_line(engine, texts.value(i), line_no as usize, errors);
+        out.push(result);
+    }
+    let results = StringArray::from_iter_values(out.iter().map(String::as_str));
+    RecordBatch::try_new(out_schema(), vec![Arc::new(nums.clone()), Arc::new(results)]).map_err(arrow_err)
+}
+
+/// One workload line → one result line (without the newline).
+pub fn execute_line(engine: &mut Engine, text: &str, line_no: usize, errors: &mut u64) -> String {
+    let (id, outcome) = match parse_line(text, line_no, &engine.type_index) {
+        Parsed::Bad { id, message } => (id, Err(crate::value::Exc::new("BadRequest", message))),
+        Parsed::Ok(req) => {
+            let r = engine.execute(&req);
+            (req.id, r)
+        }
+    };
+    let mut s = String::with_capacity(64);
+    s.push_str("{\"id\": ");
+    s.push_str(&id);
+    match outcome {
+        Ok(v) => {
+            s.push_str(", \"result\": ");
+            json::write_value(&mut s, &v);
+            s.push('}');
+        }
+        Err(e) => {
+            *errors += 1;
+            s.push_str(", \"error\": {\"type\": ");
+            json::write_str(&mut s, &e.ty);
+            s.push_str(", \"message\": ");
+            json::write_str(&mut s, &e.msg);
+            s.push_str("}}");
+        }
+    }
+    s
+}
+
+fn ioe(p: &Path) -> impl Fn(std::io::Error) -> RuntimeError + '_ {
+    move |e| RuntimeError::Io(format!("{}: {e}", path_str(p)))
+}
+
+struct Durable {
+    dir: std::path::PathBuf,
+    log: Log,
+    since_checkpoint: usize,
+}
+
+/// Restores the engine from `dir` and replays the log. Returns the state to resume from and
+/// the result lines to re-emit (records after the checkpoint).
+fn recover(engine: &mut Engine, dir: &Path) -> Result<(Log, CheckpointMeta, Vec<String>), RuntimeError> {
+    let mut meta = CheckpointMeta { next_line: 1, results_len: 0, requests: 0, errors: 0 };
+    if let Some((m, state)) = durable::read_checkpoint(dir)? {
+        snapshot::decode_store(engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
+        meta = m;
+    }
+    let (log, records) = Log::open(dir)?;
+    let mut replay = Vec::new();
+    for rec in records {
+        if rec.next_line <= meta.next_line {
+            continue; // covered by the checkpoint
+        }
+        for (n, line, logged) in &rec.entries {
+            let mut errs = 0;
+            let again = execute_line(engine, line, *n as usize, &mut errs);
+            if &again != logged {
+                return Err(RuntimeError::Mismatch(format!(
+                    "replaying line {n} gave a different result than logged (was the program changed?)"
+                )));
+            }
+            meta.requests += 1;
+            meta.errors += errs;
+            replay.push(again);
+        }
+        meta.next_line = rec.next_line;
+    }
+    Ok((log, meta, replay))
+}
+
+fn checkpoint(engine: &Engine, d: &mut Durable, out: &mut File, meta: &CheckpointMeta, out_path: &Path) -> Result<(), RuntimeError> {
+    out.flush().map_err(ioe(out_path))?;
+    out.sync_data().map_err(ioe(out_path))?;
+    let len = out.stream_position().map_err(ioe(out_path))?;
+    let m = CheckpointMeta { results_len: len, ..meta.clone() };
+    durable::write_checkpoint(&d.dir, &m, &snapshot::encode_store(engine))?;
+    d.log.reset()?;
+    d.since_checkpoint = 0;
+    Ok(())
+}
+
+/// Runs a workload file against `program`, writing one result line per request to `out` and,
+/// with `state_out`, the final state dump. With `opts.state_dir`, the run is durable and
+/// resumable (exactly-once across crashes; see `durable`).
+pub fn run_workload(
+    program: &Program,
+    workload: &Path,
+    out: &Path,
+    state_out: Option<&Path>,
+    opts: &RunOptions,
+) -> Result<Summary, RuntimeError> {
+    let start = Instant::now();
+    let mut engine = Engine::new(program);
+    let mut meta = CheckpointMeta { next_line: 1, results_len: 0, requests: 0, errors: 0 };
+    let mut durable_state = None;
+    let mut out_file;
+    let mut recovered = 0;
+    if let Some(dir) = &opts.state_dir {
+        fs::create_dir_all(dir).map_err(ioe(dir))?;
+        let (log, m, replay) = recover(&mut engine, dir)?;
+        meta = m;
+        recovered = meta.requests;
+        out_file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(out).map_err(ioe(out))?;
+        let have = out_file.metadata().map_err(ioe(out))?.len();
+        let ck_len = durable::read_checkpoint(dir)?.map(|(m, _)| m.results_len).unwrap_or(0);
+        if have < ck_len {
+            return Err(RuntimeError::Mismatch(format!(
+                "{} is shorter than the checkpoint says ({have} < {ck_len} bytes)",
+                path_str(out)
+            )));
+        }
+        out_file.set_len(ck_len).map_err(ioe(out))?;
+        out_file.seek(SeekFrom::End(0)).map_err(ioe(out))?;
+        for r in &replay {
+            out_file.write_all(r.as_bytes()).map_err(ioe(out))?;
+            out_file.write_all(b"\n").map_err(ioe(out))?;
+        }
+        durable_state = Some(Durable { dir: dir.clone(), log, since_checkpoint: 0 });
+    } else {
+        out_file = File::create(out).map_err(ioe(out))?;
+    }
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, out_file.try_clone().map_err(ioe(out))?);
+    let reader = BufReader::new(File::open(workload).map_err(ioe(workload))?);
+    let progress = opts.progress && std::io::stderr().is_terminal();
+    let mut last_progress = Instant::now();
+
+    let mut lines = reader.lines();
+    let mut line_no: u64 = 0;
+    let skip_to = meta.next_line;
+    loop {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut eof = false;
+        while batch.len() < BATCH {
+            match lines.next() {
+                None => {
+                    eof = true;
+                    break;
+                }
+                Some(l) => {
+                    let l = l.map_err(ioe(workload))?;
+                    line_no += 1;
+                    if line_no < skip_to || l.trim().is_empty() {
+                        continue;
+                    }
+                    batch.push((line_no, l));
+                }
+            }
+        }
+        if !batch.is_empty() || (eof && line_no + 1 > meta.next_line) {
+            let input = ingress_batch(&batch)?;
+            let mut errs = 0;
+            let results = execute_batch(&mut engine, &input, &mut errs)?;
+            let (_, texts) = columns(&results)?;
+            meta.requests += results.num_rows() as u64;
+            meta.errors += errs;
+            meta.next_line = line_no + 1;
+            if let Some(d) = durable_state.as_mut() {
+                let entries = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, l))| (*n, l.clone(), texts.value(i).to_string()))
+                    .collect();
+                d.log.append(&LogRecord { next_line: meta.next_line, entries })?;
+                d.since_checkpoint += 1;
+            }
+            for i in 0..results.num_rows() {
+                writer.write_all(texts.value(i).as_bytes()).map_err(ioe(out))?;
+                writer.write_all(b"\n").map_err(ioe(out))?;
+            }
+            if let Some(d) = durable_state.as_mut() {
+                if d.since_checkpoint >= opts.checkpoint_every {
+                    writer.flush().map_err(ioe(out))?;
+                    checkpoint(&engine, d, &mut out_file, &meta, out)?;
+                }
+            }
+        }
+        if progress && last_progress.elapsed().as_millis() > 500 {
+            let rate = meta.requests.saturating_sub(recovered) as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            eprint!("\r{} requests, {:.0} req/s   ", meta.requests, rate);
+            last_progress = Instant::now();
+        }
+        if eof {
+            break;
+        }
+    }
+    writer.flush().map_err(ioe(out))?;
+    drop(writer);
+    if let Some(d) = durable_state.as_mut() {
+        checkpoint(&engine, d, &mut out_file, &meta, out)?;
+    }
+    if progress {
+        eprintln!();
+    }
+    if let Some(p) = state_out {
+        fs::write(p, snapshot::dump_json(&engine)).map_err(ioe(p))?;
+    }
+    Ok(Summary { requests: meta.requests, errors: meta.errors, recovered, wall: start.elapsed() })
+}
+
+/// The state held in a state dir (checkpoint + log replay), without modifying it: the
+/// state dump entries, for `stent query`.
+pub fn load_state(program: &Program, state_dir: &Path) -> Result<Vec<(String, crate::value::Key, Vec<(String, serde_json::Value)>)>, RuntimeError> {
+    let mut engine = Engine::new(program);
+    if let Some((_, state)) = durable::read_checkpoint(state_dir)? {
+        snapshot::decode_store(&mut engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
+    }
+    let _ = meta_replay_readonly(&mut engine, state_dir)?;
+    Ok(snapshot::dump_entries(&engine)
+        .into_iter()
+        .map(|(t, k, fields)| {
+            let fields = fields
+                .into_iter()
+                .map(|(f, v)| (f, serde_json::from_str(&json::to_json(&v)).unwrap_or(serde_json::Value::Null)))
+                .collect();
+            (t, k, fields)
+        })
+        .collect())
+}
+
+fn meta_replay_readonly(engine: &mut Engine, dir: &Path) -> Result<(), RuntimeError> {
+    let next = durable::read_checkpoint(dir)?.map(|(m, _)| m.next_line).unwrap_or(1);
+    let path = dir.join(durable::LOG_FILE);
+    if !path.exists() {
+        return Ok(());
+    }
+    // Read-only: parse records without truncating.
+    let tmp = std::env::temp_dir().join(format!("stent-query-{}-{}", std::process::id(), next));
+    fs::create_dir_all(&tmp).map_err(ioe(&tmp))?;
+    fs::copy(&path, tmp.join(durable::LOG_FILE)).map_err(ioe(&path))?;
+    let (_, records) = Log::open(&tmp)?;
+    let _ = fs::remove_dir_all(&tmp);
+    for rec in records.iter().filter(|r| r.next_line > next) {
+        for (n, line, _) in &rec.entries {
+            let mut e = 0;
+            execute_line(engine, line, *n as usize, &mut e);
+        }
+    }
+    Ok(())
+}

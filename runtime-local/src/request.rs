@@ -1,0 +1,317 @@
+//! Workload lines → requests (the ingress/router's job) and request arguments → typed values
+//! (semantics.md sections 3 and 4). Parsing never panics: every malformed line becomes a
+//! `BadRequest` result.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use stent_ir::v1::{self as ir, Primitive, r#type};
+
+use crate::json::{self, Json};
+use crate::value::{EntityRef, Exc, Key, R, Value};
+
+#[derive(Debug, Clone)]
+pub enum RequestKind {
+    Create { ty: usize, args: Vec<Json> },
+    Call { ty: usize, key: Key, method: String, args: Vec<Json> },
+    Get { ty: usize, key: Key },
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The request id as JSON text (`"r1"` or `7`).
+    pub id: String,
+    pub kind: RequestKind,
+}
+
+/// A parsed line: a request, or a `BadRequest` with the id to answer (`null` when unusable).
+pub enum Parsed {
+    Ok(Request),
+    Bad { id: String, message: String },
+}
+
+fn json_key(j: &Json) -> Option<Key> {
+    match j {
+        Json::Int(i) => Some(Key::Int(*i)),
+        Json::Str(s) => Some(Key::Str(Rc::from(s.as_str()))),
+        _ => None,
+    }
+}
+
+/// Checks the shape of `args` (tagged objects, int64 range) without typing them.
+fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
+    match j {
+        Json::BigInt(s) => Err(format!("integer {s} is outside the int64 range")),
+        Json::Arr(items) => items.iter().try_for_each(|x| check_json(x, types)),
+        Json::Obj(members) => {
+            if j.get("$entity").is_some() {
+                let ok_fields = members.iter().all(|(k, _)| k == "$entity" || k == "key");
+                let ty_ok = matches!(j.get("$entity"), Some(Json::Str(t)) if types.contains_key(t.as_str()));
+                if !ok_fields || !ty_ok || j.get("key").is_none() {
+                    return Err("bad entity reference".into());
+                }
+                if j.get("key").and_then(json_key).is_none() {
+                    return Err("entity key must be a string or an integer".into());
+                }
+                return Ok(());
+            }
+            if members.len() == 1 {
+                if let Some(f) = j.get("$float") {
+                    return match f {
+                        Json::Str(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => Ok(()),
+                        _ => Err("bad $float value".into()),
+                    };
+                }
+            }
+            members.iter().try_for_each(|(_, x)| check_json(x, types))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn parse_line(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Parsed {
+    let bad_null = |m: String| Parsed::Bad { id: "null".into(), message: format!("line {line_no}: {m}") };
+    let j = match json::parse(line) {
+        Ok(j) => j,
+        Err(e) => return bad_null(format!("invalid JSON: {e}")),
+    };
+    if !matches!(j, Json::Obj(_)) {
+        return bad_null("a request must be a JSON object".into());
+    }
+    let id = match j.get("id") {
+        Some(Json::Int(i)) => i.to_string(),
+        Some(Json::Str(s)) => {
+            let mut o = String::new();
+            json::write_str(&mut o, s);
+            o
+        }
+        _ => return bad_null("missing or invalid request id".into()),
+    };
+    match parse_body(&j, types) {
+        Ok(kind) => Parsed::Ok(Request { id, kind }),
+        Err(message) => Parsed::Bad { id, message },
+    }
+}
+
+fn parse_body(j: &Json, types: &HashMap<&str, usize>) -> Result<RequestKind, String> {
+    let kinds: Vec<&str> = ["create", "call", "get"].into_iter().filter(|k| j.get(k).is_some()).collect();
+    if kinds.len() != 1 {
+        return Err("a request needs exactly one of 'create', 'call', 'get'".into());
+    }
+    let kind = kinds[0];
+    let ty = match j.get(kind) {
+        Some(Json::Str(t)) if types.contains_key(t.as_str()) => types[t.as_str()],
+        Some(other) => return Err(format!("unknown entity type {}", short(other))),
+        None => return Err("missing entity type".into()),
+    };
+    let key = if kind != "create" {
+        match j.get("key").and_then(json_key) {
+            Some(k) => Some(k),
+            None => return Err("'key' must be a string or an integer".into()),
+        }
+    } else {
+        None
+    };
+    if kind == "get" {
+        return Ok(RequestKind::Get { ty, key: key.unwrap_or(Key::Int(0)) });
+    }
+    let args = match j.get("args") {
+        None => Vec::new(),
+        Some(Json::Arr(a)) => a.clone(),
+        Some(_) => return Err("'args' must be an array".into()),
+    };
+    args.iter().try_for_each(|a| check_json(a, types))?;
+    if kind == "create" {
+        return Ok(RequestKind::Create { ty, args });
+    }
+    let method = match j.get("method") {
+        Some(Json::Str(m)) => m.clone(),
+        _ => return Err("'method' must be a string".into()),
+    };
+    Ok(RequestKind::Call { ty, key: key.unwrap_or(Key::Int(0)), method, args })
+}
+
+fn short(j: &Json) -> String {
+    match j {
+        Json::Str(s) => crate::value::str_repr(s),
+        _ => format!("{j:?}").chars().take(60).collect(),
+    }
+}
+
+/// JSON → value without a type (unannotated parameters).
+pub fn decode(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::None,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Int(i) => Value::Int(*i),
+        Json::BigInt(_) => Value::None, // rejected by check_json before execution
+        Json::Float(f) => Value::Float(*f),
+        Json::Str(s) => Value::str(s),
+        Json::Arr(a) => Value::list(a.iter().map(decode).collect()),
+        Json::Obj(m) => {
+            if let (Some(Json::Str(t)), Some(k)) = (j.get("$entity"), j.get("key").and_then(json_key)) {
+                return Value::Ref(Rc::new(EntityRef { entity: Rc::from(t.as_str()), key: k }));
+            }
+            if let (1, Some(Json::Str(f))) = (m.len(), j.get("$float")) {
+                return Value::Float(match f.as_str() {
+                    "NaN" => f64::NAN,
+                    "Infinity" => f64::INFINITY,
+                    _ => f64::NEG_INFINITY,
+                });
+            }
+            let mut d = IndexMap::new();
+            for (k, v) in m {
+                d.insert(Value::str(k), decode(v));
+            }
+            Value::dict(d)
+        }
+    }
+}
+
+fn type_name(t: &ir::Type) -> String {
+    match &t.kind {
+        Some(r#type::Kind::Primitive(p)) => match Primitive::try_from(*p) {
+            Ok(Primitive::Int) => "int".into(),
+            Ok(Primitive::Float) => "float".into(),
+            Ok(Primitive::Bool) => "bool".into(),
+            Ok(Primitive::Str) => "str".into(),
+            Ok(Primitive::None) => "None".into(),
+            _ => "Any".into(),
+        },
+        Some(r#type::Kind::List(l)) => format!("list[{}]", l.element.as_deref().map(type_name).unwrap_or_default()),
+        Some(r#type::Kind::Dict(_)) => "dict".into(),
+        Some(r#type::Kind::Tuple(_)) => "tuple".into(),
+        Some(r#type::Kind::Optional(o)) => format!("Optional[{}]", o.inner.as_deref().map(type_name).unwrap_or_default()),
+        Some(r#type::Kind::Entity(e)) => e.clone(),
+        None => "Any".into(),
+    }
+}
+
+fn json_type(j: &Json) -> String {
+    match j {
+        Json::Null => "None".into(),
+        Json::Bool(_) => "bool".into(),
+        Json::Int(_) | Json::BigInt(_) => "int".into(),
+        Json::Float(_) => "float".into(),
+        Json::Str(_) => "str".into(),
+        Json::Arr(_) => "list".into(),
+        Json::Obj(_) => match j.get("$entity") {
+            Some(Json::Str(t)) => t.clone(),
+            _ if j.get("$float").is_some() => "float".into(),
+            _ => "dict".into(),
+        },
+    }
+}
+
+fn is_int_str(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()) && (d == "0" || !d.starts_with('0'))
+}
+
+/// Checks a JSON argument against a parameter type, converting as semantics.md section 4 says.
+fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
+    let Some(kind) = &t.kind else { return Some(decode(j)) };
+    match kind {
+        r#type::Kind::Primitive(p) => match (Primitive::try_from(*p).ok()?, j) {
+            (Primitive::Int, Json::Int(i)) => Some(Value::Int(*i)),
+            (Primitive::Float, Json::Int(i)) => Some(Value::Float(*i as f64)),
+            (Primitive::Float, Json::Float(f)) => Some(Value::Float(*f)),
+            (Primitive::Float, Json::Obj(_)) if json_type(j) == "float" => Some(decode(j)),
+            (Primitive::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
+            (Primitive::Str, Json::Str(s)) => Some(Value::str(s)),
+            (Primitive::None, Json::Null) => Some(Value::None),
+            (Primitive::Any | Primitive::Unspecified, _) => Some(decode(j)),
+            _ => None,
+        },
+        r#type::Kind::Entity(e) => match (j, j.get("$entity")) {
+            (_, Some(Json::Str(t))) if t == e => Some(decode(j)),
+            _ => None,
+        },
+        r#type::Kind::Optional(o) => match j {
+            Json::Null => Some(Value::None),
+            _ => match o.inner.as_deref() {
+                Some(inner) => conform(j, inner),
+                None => Some(decode(j)),
+            },
+        },
+        r#type::Kind::List(l) => match j {
+            Json::Arr(a) => {
+                let items = match l.element.as_deref() {
+                    Some(et) => a.iter().map(|x| conform(x, et)).collect::<Option<Vec<_>>>()?,
+                    None => a.iter().map(decode).collect(),
+                };
+                Some(Value::list(items))
+            }
+            _ => None,
+        },
+        r#type::Kind::Tuple(tt) => match j {
+            Json::Arr(a) => {
+                if tt.elements.is_empty() {
+                    return Some(Value::tuple(a.iter().map(decode).collect()));
+                }
+                if tt.elements.len() != a.len() {
+                    return None;
+                }
+                let items = a.iter().zip(&tt.elements).map(|(x, et)| conform(x, et)).collect::<Option<Vec<_>>>()?;
+                Some(Value::tuple(items))
+            }
+            _ => None,
+        },
+        r#type::Kind::Dict(dt) => match j {
+            Json::Obj(m) if json_type(j) == "dict" => {
+                let int_keys = matches!(
+                    dt.key.as_deref().and_then(|k| k.kind.as_ref()),
+                    Some(r#type::Kind::Primitive(p)) if *p == Primitive::Int as i32
+                );
+                let mut d = IndexMap::new();
+                for (k, v) in m {
+                    let key = if int_keys {
+                        if !is_int_str(k) {
+                            return None;
+                        }
+                        Value::Int(k.parse().ok()?)
+                    } else {
+                        Value::str(k)
+                    };
+                    let val = match dt.value.as_deref() {
+                        Some(vt) => conform(v, vt)?,
+                        None => decode(v),
+                    };
+                    d.insert(key, val);
+                }
+                Some(Value::dict(d))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Arity and annotation checks for a client request's arguments (TypeError on mismatch).
+pub fn conform_args(label: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<Value>> {
+    if params.len() != args.len() {
+        let (n, m) = (params.len(), args.len());
+        return Err(Exc::new(
+            "TypeError",
+            format!(
+                "{label} takes {n} argument{} but {m} {} given",
+                if n == 1 { "" } else { "s" },
+                if m == 1 { "was" } else { "were" }
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(args.len());
+    for (p, a) in params.iter().zip(args) {
+        let v = match &p.r#type {
+            Some(t) => conform(a, t).ok_or_else(|| {
+                Exc::new(
+                    "TypeError",
+                    format!("{label} argument '{}': expected {}, got {}", p.name, type_name(t), json_type(a)),
+                )
+            })?,
+            None => decode(a),
+        };
+        out.push(v);
+    }
+    Ok(out)
+}

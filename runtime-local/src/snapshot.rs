@@ -1,0 +1,220 @@
+//! Exact binary encoding of the entity store (for checkpoints) and the JSON state dump
+//! (semantics.md section 7). The binary form keeps what JSON loses: int vs float, tuples,
+//! int dict keys, NaN, unset fields.
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::durable::{Cursor, put_bytes};
+use crate::engine::{Engine, State};
+use crate::json;
+use crate::value::{EntityRef, Key, Value};
+
+fn put_key(b: &mut Vec<u8>, k: &Key) {
+    match k {
+        Key::Int(i) => {
+            b.push(0);
+            b.extend_from_slice(&i.to_le_bytes());
+        }
+        Key::Str(s) => {
+            b.push(1);
+            put_bytes(b, s.as_bytes());
+        }
+    }
+}
+
+fn get_key(c: &mut Cursor) -> Option<Key> {
+    match c.u8()? {
+        0 => Some(Key::Int(c.u64()? as i64)),
+        1 => Some(Key::Str(Rc::from(c.string()?.as_str()))),
+        _ => None,
+    }
+}
+
+pub fn put_value(b: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::None => b.push(0),
+        Value::Bool(x) => b.push(if *x { 2 } else { 1 }),
+        Value::Int(i) => {
+            b.push(3);
+            b.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Float(f) => {
+            b.push(4);
+            b.extend_from_slice(&f.to_bits().to_le_bytes());
+        }
+        Value::Str(s) => {
+            b.push(5);
+            put_bytes(b, s.as_bytes());
+        }
+        Value::List(l) => {
+            b.push(6);
+            let l = l.borrow();
+            b.extend_from_slice(&(l.len() as u32).to_le_bytes());
+            l.iter().for_each(|x| put_value(b, x));
+        }
+        Value::Tuple(t) => {
+            b.push(7);
+            b.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            t.iter().for_each(|x| put_value(b, x));
+        }
+        Value::Dict(d) => {
+            b.push(8);
+            let d = d.borrow();
+            b.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            for (k, x) in d.iter() {
+                put_value(b, k);
+                put_value(b, x);
+            }
+        }
+        Value::Ref(r) => {
+            b.push(9);
+            put_bytes(b, r.entity.as_bytes());
+            put_key(b, &r.key);
+        }
+    }
+}
+
+pub fn get_value(c: &mut Cursor) -> Option<Value> {
+    Some(match c.u8()? {
+        0 => Value::None,
+        1 => Value::Bool(false),
+        2 => Value::Bool(true),
+        3 => Value::Int(c.u64()? as i64),
+        4 => Value::Float(f64::from_bits(c.u64()?)),
+        5 => Value::str(&c.string()?),
+        6 => {
+            let n = c.u32()?;
+            Value::list((0..n).map(|_| get_value(c)).collect::<Option<_>>()?)
+        }
+        7 => {
+            let n = c.u32()?;
+            Value::tuple((0..n).map(|_| get_value(c)).collect::<Option<_>>()?)
+        }
+        8 => {
+            let n = c.u32()?;
+            let mut m = IndexMap::new();
+            for _ in 0..n {
+                let k = get_value(c)?;
+                m.insert(k, get_value(c)?);
+            }
+            Value::dict(m)
+        }
+        9 => {
+            let e = c.string()?;
+            Value::Ref(Rc::new(EntityRef { entity: Rc::from(e.as_str()), key: get_key(c)? }))
+        }
+        _ => return None,
+    })
+}
+
+/// Type name, then (key, field count, fields) for every entity; sorted for determinism.
+pub fn encode_store(engine: &Engine) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&(engine.types.len() as u32).to_le_bytes());
+    for (ty, info) in engine.types.iter().enumerate() {
+        put_bytes(&mut b, info.name.as_bytes());
+        let mut keys: Vec<&Key> = engine.store[ty].keys().collect();
+        keys.sort();
+        b.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+        for k in keys {
+            put_key(&mut b, k);
+            let st = &engine.store[ty][k];
+            b.extend_from_slice(&(st.len() as u32).to_le_bytes());
+            for f in st {
+                match f {
+                    None => b.push(0),
+                    Some(v) => {
+                        b.push(1);
+                        put_value(&mut b, v);
+                    }
+                }
+            }
+        }
+    }
+    b
+}
+
+/// Loads an encoded store into an (empty) engine of the same program.
+pub fn decode_store(engine: &mut Engine, bytes: &[u8]) -> Result<(), String> {
+    let mut c = Cursor { b: bytes, i: 0 };
+    let bad = || "malformed state payload".to_string();
+    let ntypes = c.u32().ok_or_else(bad)?;
+    for _ in 0..ntypes {
+        let name = c.string().ok_or_else(bad)?;
+        let ty = *engine
+            .type_index
+            .get(name.as_str())
+            .ok_or_else(|| format!("checkpoint has entity type {name} that the program lacks"))?;
+        let n = c.u64().ok_or_else(bad)?;
+        for _ in 0..n {
+            let key = get_key(&mut c).ok_or_else(bad)?;
+            let nf = c.u32().ok_or_else(bad)?;
+            let mut st: State = Vec::with_capacity(nf as usize);
+            for _ in 0..nf {
+                st.push(match c.u8().ok_or_else(bad)? {
+                    0 => None,
+                    _ => Some(get_value(&mut c).ok_or_else(bad)?),
+                });
+            }
+            engine.store[ty].insert(key, st);
+        }
+    }
+    if c.i != bytes.len() {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// One entry of the state dump: (type, key, [(field, value)]).
+pub type DumpEntry = (String, Key, Vec<(String, Value)>);
+
+/// The state dump sorted by type name, then key (ints numerically, strings by code point).
+pub fn dump_entries(engine: &Engine) -> Vec<DumpEntry> {
+    let mut order: Vec<usize> = (0..engine.types.len()).collect();
+    order.sort_by(|a, b| engine.types[*a].name.cmp(&engine.types[*b].name));
+    let mut out = Vec::new();
+    for ty in order {
+        let info = &engine.types[ty];
+        let mut keys: Vec<&Key> = engine.store[ty].keys().collect();
+        keys.sort();
+        for k in keys {
+            let st = &engine.store[ty][k];
+            let fields = info
+                .def
+                .fields
+                .iter()
+                .zip(st)
+                .filter_map(|(f, v)| v.as_ref().map(|v| (f.name.clone(), v.clone())))
+                .collect();
+            out.push((info.name.to_string(), k.clone(), fields));
+        }
+    }
+    out
+}
+
+pub fn dump_json(engine: &Engine) -> String {
+    let mut s = String::from("[");
+    for (i, (ty, key, fields)) in dump_entries(engine).iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str("{\"entity\": ");
+        json::write_str(&mut s, ty);
+        s.push_str(", \"key\": ");
+        json::write_value(&mut s, &key.to_value());
+        s.push_str(", \"state\": {");
+        for (j, (f, v)) in fields.iter().enumerate() {
+            if j > 0 {
+                s.push_str(", ");
+            }
+            json::write_str(&mut s, f);
+            s.push_str(": ");
+            json::write_value(&mut s, v);
+        }
+        s.push_str("}}");
+    }
+    s.push_str("]\n");
+    s
+}
