@@ -1,0 +1,929 @@
+//! Statement lowering: assignments, control flow, loops, raise/assert/del/print.
+
+use stent_ir::v1::{
+    self as ir, Builtin, CompareOperator, Primitive, SlotKind, assign_target::Kind as AT,
+    expr::Kind as EK, stmt::Kind as SK, terminator::Kind as TK,
+};
+
+use super::{LoopCx, Lowerer, lit, lit_none, mk, span_of, ty_of};
+use crate::diag::Span;
+use crate::syntax::{self, Expr, ExprKind, Stmt, StmtKind};
+use crate::types as t;
+
+impl Lowerer<'_, '_> {
+    pub(crate) fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        let span = s.span;
+        match &s.kind {
+            StmtKind::Pass => {}
+            StmtKind::Expr(e) => self.expr_stmt(e, span),
+            StmtKind::Assign { targets, value } => {
+                if targets.len() == 1 {
+                    self.assign(&targets[0], value, span);
+                } else {
+                    let v = self.expr(value);
+                    let v = self.spill_always(v);
+                    for target in targets {
+                        self.store(target, v.clone(), span);
+                    }
+                }
+            }
+            StmtKind::AnnAssign {
+                target,
+                annotation,
+                value,
+            } => {
+                if let ExprKind::Attribute { value: obj, .. } = &target.kind {
+                    if !matches!(&obj.kind, ExprKind::Name(n) if n == "self") {
+                        self.err(
+                            "E062",
+                            "cannot assign another entity's field",
+                            target.span,
+                            "remote write",
+                            "call a method on that entity instead, e.g. `other.set_x(v)`",
+                        );
+                        return;
+                    }
+                }
+                let _ = annotation;
+                if let Some(v) = value {
+                    self.assign(target, v, span);
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => self.aug_assign(target, *op, value, span),
+            StmtKind::If { test, body, orelse } => {
+                let c = self.expr(test);
+                let then_b = self.new_block();
+                let else_b = self.new_block();
+                let join = if orelse.is_empty() {
+                    else_b
+                } else {
+                    self.new_block()
+                };
+                self.terminate(
+                    TK::Branch(ir::Branch {
+                        cond: Some(c),
+                        then_block: then_b,
+                        else_block: else_b,
+                    }),
+                    span,
+                );
+                self.switch_to(then_b);
+                self.stmts(body);
+                self.goto(join, span);
+                if !orelse.is_empty() {
+                    self.switch_to(else_b);
+                    self.stmts(orelse);
+                    self.goto(join, span);
+                }
+                self.switch_to(join);
+            }
+            StmtKind::While { test, body, orelse } => {
+                let head = self.new_block();
+                self.goto(head, span);
+                self.switch_to(head);
+                let c = self.expr(test);
+                let body_b = self.new_block();
+                let after = self.new_block();
+                let else_b = if orelse.is_empty() {
+                    after
+                } else {
+                    self.new_block()
+                };
+                self.terminate(
+                    TK::Branch(ir::Branch {
+                        cond: Some(c),
+                        then_block: body_b,
+                        else_block: else_b,
+                    }),
+                    span,
+                );
+                self.switch_to(body_b);
+                self.loop_body(head, after, body, span);
+                if !orelse.is_empty() {
+                    self.switch_to(else_b);
+                    self.stmts(orelse);
+                    self.goto(after, span);
+                }
+                self.switch_to(after);
+            }
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                is_async,
+            } => {
+                if *is_async {
+                    self.err(
+                        "E070",
+                        "`async for` is not supported",
+                        span,
+                        "async loop",
+                        "use a plain `for` loop",
+                    );
+                    return;
+                }
+                self.for_loop(target, iter, body, orelse, span);
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                let Some(lp) = self.loops.last() else {
+                    self.err(
+                        "E071",
+                        "`break`/`continue` outside a loop",
+                        span,
+                        "not in a loop",
+                        "remove it",
+                    );
+                    return;
+                };
+                let to = if matches!(s.kind, StmtKind::Break) {
+                    lp.break_to
+                } else {
+                    lp.continue_to
+                };
+                self.goto(to, span);
+                self.dead_block();
+            }
+            StmtKind::Return(v) => {
+                let value = match v {
+                    Some(e) => {
+                        if self.is_init && !matches!(e.kind, ExprKind::None) {
+                            self.err("E072", "`__init__` may not return a value", e.span, "returned here", "a create request returns the new entity's reference; remove the value");
+                        }
+                        self.expr(e)
+                    }
+                    None => lit_none(span),
+                };
+                self.returns.push(ty_of(&value));
+                self.terminate(TK::Return(ir::Return { value: Some(value) }), span);
+                self.dead_block();
+            }
+            StmtKind::Raise { exc, cause } => self.raise(exc.as_ref(), cause.as_ref(), span),
+            StmtKind::Assert { test, msg } => {
+                let c = self.expr(test);
+                let ok = self.new_block();
+                let fail = self.new_block();
+                self.terminate(
+                    TK::Branch(ir::Branch {
+                        cond: Some(c),
+                        then_block: ok,
+                        else_block: fail,
+                    }),
+                    span,
+                );
+                self.switch_to(fail);
+                let m = msg.as_ref().map(|m| self.expr(m));
+                self.terminate(
+                    TK::Raise(ir::Raise {
+                        exception: "AssertionError".into(),
+                        message: m,
+                    }),
+                    span,
+                );
+                self.switch_to(ok);
+            }
+            StmtKind::Delete(targets) => {
+                for target in targets {
+                    match &target.kind {
+                        ExprKind::Subscript { value, index } if !matches!(index.kind, ExprKind::Slice { .. }) => {
+                            let v = self.seq(&[value, index]);
+                            let mut it = v.into_iter();
+                            let (c, i) = (it.next(), it.next());
+                            self.check_not_remote_container(value);
+                            self.emit(SK::DelItem(ir::DelItem { container: c, index: i }), span);
+                        }
+                        _ => self.err("E073", "only `del container[key]` is supported", target.span, "unsupported `del` target", "to clear a local, assign `None` to it; to remove items use `del d[k]` or `xs.pop(i)`"),
+                    }
+                }
+            }
+            StmtKind::FunctionDef(f) => self.err(
+                "E074",
+                format!("nested function `{}` is not supported", f.name),
+                f.name_span,
+                "nested function",
+                "make it a method of the entity and call it with `self.m(...)`",
+            ),
+            StmtKind::ClassDef(c) => self.err(
+                "E019",
+                format!("nested class `{}` is not supported", c.name),
+                c.name_span,
+                "nested class",
+                "define it at module level: as an `@entity` or an exception class",
+            ),
+            StmtKind::Import(_) | StmtKind::ImportFrom { .. } => self.err(
+                "E075",
+                "imports inside methods are not supported",
+                span,
+                "local import",
+                "import at module level (only typing, stent, stateflow, dataclasses)",
+            ),
+            StmtKind::Unsupported(what) => {
+                let hint = match *what {
+                    "`try`/`except` statements" => {
+                        "exceptions abort the whole request in v1; check the condition first with `if` instead of catching"
+                    }
+                    "`global` declarations" | "`nonlocal` declarations" => {
+                        "keep shared state in entity fields (`self.x`)"
+                    }
+                    "`with` statements" => "context managers are not available in entity code",
+                    _ => "rewrite this with the supported statements (see the language reference)",
+                };
+                self.err(
+                    "E076",
+                    format!("{what} are not supported"),
+                    span,
+                    "not in the stent subset",
+                    hint,
+                )
+            }
+        }
+    }
+
+    fn loop_body(&mut self, cont: u32, after: u32, body: &[Stmt], span: Span) {
+        self.loops.push(LoopCx {
+            continue_to: cont,
+            break_to: after,
+        });
+        self.stmts(body);
+        self.loops.pop();
+        self.goto(cont, span);
+    }
+
+    fn expr_stmt(&mut self, e: &Expr, span: Span) {
+        if let ExprKind::Call {
+            func,
+            args,
+            keywords,
+        } = &e.kind
+        {
+            if matches!(&func.kind, ExprKind::Name(n) if n == "print")
+                && !self.locals.contains_key("print")
+            {
+                if let Some(k) = keywords.first() {
+                    self.err(
+                        "E080",
+                        "keyword arguments to `print` are not supported",
+                        k.span,
+                        "keyword argument",
+                        "build the text with an f-string: `print(f\"{a}-{b}\")`",
+                    );
+                }
+                let refs: Vec<&Expr> = args.iter().collect();
+                let args = self.seq(&refs);
+                self.emit(SK::Print(ir::Print { args }), span);
+                return;
+            }
+        }
+        if matches!(e.kind, ExprKind::Str(_)) {
+            return; // docstring
+        }
+        let v = self.expr(e);
+        match &v.kind {
+            Some(EK::Slot(_)) | Some(EK::Literal(_)) | Some(EK::SelfRef(_))
+            | Some(EK::Field(_)) | None => {}
+            _ => self.emit(SK::Expr(v), span),
+        }
+    }
+
+    pub(crate) fn spill_always(&mut self, e: ir::Expr) -> ir::Expr {
+        if matches!(e.kind, Some(EK::Literal(_))) {
+            return e;
+        }
+        let ty = ty_of(&e);
+        let span = span_of(&e);
+        let tmp = self.temp(ty.clone());
+        self.assign_slot(tmp, e, span);
+        mk(EK::Slot(tmp), ty, span)
+    }
+
+    fn assign(&mut self, target: &Expr, value: &Expr, span: Span) {
+        // The value is evaluated first, then the target's sub-expressions.
+        let target_suspends = self.target_suspends(target);
+        let v = self.expr(value);
+        let v = if target_suspends { self.spill(v) } else { v };
+        self.store(target, v, span);
+    }
+
+    fn target_suspends(&mut self, target: &Expr) -> bool {
+        match &target.kind {
+            ExprKind::Subscript { value, index } => self.suspends(value) || self.suspends(index),
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                items.iter().any(|i| self.target_suspends(i))
+            }
+            _ => false,
+        }
+    }
+
+    fn check_not_remote_container(&mut self, container: &Expr) {
+        let _ = container;
+    }
+
+    /// Stores an already evaluated value into a target.
+    pub(crate) fn store(&mut self, target: &Expr, value: ir::Expr, span: Span) {
+        if let Some(tk) = self.target(target, Some(&ty_of(&value))) {
+            self.emit(
+                SK::Assign(ir::Assign {
+                    target: Some(ir::AssignTarget { kind: Some(tk) }),
+                    value: Some(value),
+                }),
+                span,
+            );
+        }
+    }
+
+    fn set_local_type(&mut self, slot: u32, name: &str, ty: &ir::Type) {
+        if self.local_ann.contains_key(name) {
+            return;
+        }
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            if s.kind != SlotKind::Local as i32 {
+                return;
+            }
+            let new = if self.typed.insert(slot) {
+                ty.clone()
+            } else {
+                t::join(s.r#type.as_ref().unwrap_or(&t::any()), ty)
+            };
+            s.r#type = Some(new);
+        }
+    }
+
+    /// Lowers an assignment target (its sub-expressions are evaluated now).
+    fn target(&mut self, target: &Expr, value_ty: Option<&ir::Type>) -> Option<AT> {
+        match &target.kind {
+            ExprKind::Name(n) => match self.locals.get(n).copied() {
+                Some(slot) => {
+                    if let Some(ty) = value_ty {
+                        self.set_local_type(slot, n, ty);
+                    }
+                    Some(AT::Slot(slot))
+                }
+                None => {
+                    self.err(
+                        "E081",
+                        format!("cannot assign to `{n}`"),
+                        target.span,
+                        "not a local variable",
+                        "assign to a local variable or to `self.<field>`",
+                    );
+                    None
+                }
+            },
+            ExprKind::Attribute {
+                value,
+                attr,
+                attr_span,
+            } => {
+                if !matches!(&value.kind, ExprKind::Name(n) if n == "self") {
+                    self.err("E062", format!("cannot assign another entity's field `{attr}`"), target.span, "remote write", format!("entities only change their own state: call a method on it instead, e.g. `.set_{attr}(value)`"));
+                    return None;
+                }
+                if self.ent.field(attr).is_none() {
+                    if self.ent.method(attr).is_some() {
+                        self.err(
+                            "E082",
+                            format!("cannot assign to method `{attr}`"),
+                            *attr_span,
+                            "this is a method",
+                            "methods cannot be replaced at run time",
+                        );
+                    } else {
+                        self.err("E061", format!("field `{attr}` is first assigned outside `__init__`"), *attr_span, "unknown field", format!("declare it in `__init__`, e.g. `self.{attr} = ...` with its initial value"));
+                    }
+                    return None;
+                }
+                Some(AT::Field(attr.clone()))
+            }
+            ExprKind::Subscript { value, index } => {
+                if matches!(index.kind, ExprKind::Slice { .. }) {
+                    self.err(
+                        "E083",
+                        "slice assignment is not supported",
+                        target.span,
+                        "slice target",
+                        "build a new list with slicing and `+`, then assign it",
+                    );
+                    return None;
+                }
+                let v = self.seq(&[value, index]);
+                let mut it = v.into_iter();
+                Some(AT::Subscript(ir::Subscript {
+                    container: it.next(),
+                    index: it.next(),
+                }))
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let elem_tys: Vec<Option<ir::Type>> = match value_ty {
+                    Some(vt) => match t::tuple_elems(vt) {
+                        Some(es) if es.len() == items.len() => {
+                            es.iter().cloned().map(Some).collect()
+                        }
+                        _ => {
+                            let el = t::list_elem(vt).unwrap_or_else(t::any);
+                            vec![Some(el); items.len()]
+                        }
+                    },
+                    None => vec![None; items.len()],
+                };
+                let mut targets = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    if matches!(it.kind, ExprKind::Starred(_)) {
+                        self.err(
+                            "E084",
+                            "starred assignment targets are not supported",
+                            it.span,
+                            "starred target",
+                            "unpack a fixed number of items, or use slicing",
+                        );
+                        return None;
+                    }
+                    let tk = self.target(it, elem_tys.get(i).and_then(|x| x.as_ref()))?;
+                    targets.push(ir::AssignTarget { kind: Some(tk) });
+                }
+                Some(AT::Unpack(ir::TargetList { targets }))
+            }
+            _ => {
+                self.err(
+                    "E081",
+                    "cannot assign to this expression",
+                    target.span,
+                    "invalid target",
+                    "assign to a local variable, `self.<field>`, `x[i]` or a tuple of these",
+                );
+                None
+            }
+        }
+    }
+
+    fn aug_assign(&mut self, target: &Expr, op: syntax::BinOp, value: &Expr, span: Span) {
+        let Some(bop) = self.binop(op, span) else {
+            return;
+        };
+        let value_suspends = self.suspends(value);
+        let tk = match &target.kind {
+            ExprKind::Subscript { value: c, index }
+                if !matches!(index.kind, ExprKind::Slice { .. }) =>
+            {
+                // Container and index are evaluated once.
+                let v = self.seq(&[c, index]);
+                let mut it = v.into_iter();
+                let (c, i) = (it.next(), it.next());
+                let c = c.map(|c| self.spill_always(c));
+                let i = i.map(|i| self.spill_always(i));
+                AT::Subscript(ir::Subscript {
+                    container: c,
+                    index: i,
+                })
+            }
+            ExprKind::Tuple(_) | ExprKind::List(_) => {
+                self.err(
+                    "E085",
+                    "augmented assignment to a tuple is not possible",
+                    target.span,
+                    "tuple target",
+                    "use a plain assignment",
+                );
+                return;
+            }
+            _ => match self.target(target, None) {
+                Some(tk) => tk,
+                None => return,
+            },
+        };
+        if !value_suspends {
+            let v = self.expr(value);
+            if let AT::Slot(s) = &tk {
+                let name = self
+                    .slots
+                    .get(*s as usize)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default();
+                let cur = self
+                    .slots
+                    .get(*s as usize)
+                    .and_then(|x| x.r#type.clone())
+                    .unwrap_or_else(t::any);
+                let nt = self.binary_type(bop, &cur, &ty_of(&v));
+                self.set_local_type(*s, &name, &nt);
+            }
+            self.emit(
+                SK::AugAssign(ir::AugAssign {
+                    target: Some(ir::AssignTarget { kind: Some(tk) }),
+                    op: bop as i32,
+                    value: Some(v),
+                }),
+                span,
+            );
+            return;
+        }
+        // Python reads the target before evaluating a value that may suspend:
+        // old = target; v = value; old op= v; target = old.
+        let old = self.read_target(&tk, span);
+        let old_ty = ty_of(&old);
+        let tmp = self.temp(old_ty.clone());
+        self.assign_slot(tmp, old, span);
+        let v = self.expr(value);
+        self.emit(
+            SK::AugAssign(ir::AugAssign {
+                target: Some(ir::AssignTarget {
+                    kind: Some(AT::Slot(tmp)),
+                }),
+                op: bop as i32,
+                value: Some(v),
+            }),
+            span,
+        );
+        self.emit(
+            SK::Assign(ir::Assign {
+                target: Some(ir::AssignTarget { kind: Some(tk) }),
+                value: Some(mk(EK::Slot(tmp), old_ty, span)),
+            }),
+            span,
+        );
+    }
+
+    fn read_target(&mut self, tk: &AT, span: Span) -> ir::Expr {
+        match tk {
+            AT::Slot(s) => {
+                let ty = self
+                    .slots
+                    .get(*s as usize)
+                    .and_then(|x| x.r#type.clone())
+                    .unwrap_or_else(t::any);
+                mk(EK::Slot(*s), ty, span)
+            }
+            AT::Field(f) => {
+                let ty = self.field_type(f).unwrap_or_else(t::any);
+                mk(EK::Field(f.clone()), ty, span)
+            }
+            AT::Subscript(sub) => {
+                let c = sub.container.clone().unwrap_or_else(|| lit_none(span));
+                let ty = self.index_type(&ty_of(&c), sub.index.as_ref());
+                mk(
+                    EK::Index(Box::new(ir::IndexExpr {
+                        value: Some(Box::new(c)),
+                        index: sub.index.clone().map(Box::new),
+                    })),
+                    ty,
+                    span,
+                )
+            }
+            AT::Unpack(_) => lit_none(span),
+        }
+    }
+
+    fn raise(&mut self, exc: Option<&Expr>, cause: Option<&Expr>, span: Span) {
+        if let Some(c) = cause {
+            self.err(
+                "E090",
+                "`raise ... from ...` is not supported",
+                c.span,
+                "exception chaining",
+                "raise the exception without `from`",
+            );
+        }
+        let Some(exc) = exc else {
+            self.err("E091", "a bare `raise` is not supported", span, "re-raise", "there is no `except` in v1; raise a specific exception: `raise ValueError(\"...\")`");
+            return;
+        };
+        let (name, args, name_span): (String, &[Expr], Span) = match &exc.kind {
+            ExprKind::Name(n) => (n.clone(), &[], exc.span),
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                if let Some(k) = keywords.first() {
+                    self.err(
+                        "E092",
+                        "keyword arguments to exceptions are not supported",
+                        k.span,
+                        "keyword argument",
+                        "pass the message positionally: `raise E(\"message\")`",
+                    );
+                }
+                match &func.kind {
+                    ExprKind::Name(n) => (n.clone(), args.as_slice(), func.span),
+                    _ => {
+                        self.err("E093", "can only raise an exception class by name", func.span, "not an exception class", "raise a builtin exception or a class derived from `Exception` in this module");
+                        return;
+                    }
+                }
+            }
+            _ => {
+                self.err("E093", "can only raise an exception class by name", exc.span, "not an exception class", "raise a builtin exception or a class derived from `Exception` in this module: `raise ValueError(\"...\")`");
+                return;
+            }
+        };
+        if !self.model.is_exception(&name) {
+            self.err("E094", format!("`{name}` is not an exception class"), name_span, "unknown exception", "define it in this module (`class MyError(Exception): pass`) or use a builtin such as ValueError");
+            return;
+        }
+        if args.len() > 1 {
+            self.err(
+                "E095",
+                "exceptions take at most one argument (the message)",
+                args[1].span,
+                "extra argument",
+                "format a single message: `raise E(f\"{a} {b}\")`",
+            );
+            return;
+        }
+        let message = args.first().map(|a| self.expr(a));
+        self.terminate(
+            TK::Raise(ir::Raise {
+                exception: name,
+                message,
+            }),
+            span,
+        );
+        self.dead_block();
+    }
+
+    fn for_loop(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt], span: Span) {
+        // `for x in range(...)`: a counter loop.
+        if let ExprKind::Call {
+            func,
+            args,
+            keywords,
+        } = &iter.kind
+        {
+            if matches!(&func.kind, ExprKind::Name(n) if n == "range")
+                && keywords.is_empty()
+                && (1..=3).contains(&args.len())
+                && !self.locals.contains_key("range")
+            {
+                return self.range_loop(target, args, body, orelse, span);
+            }
+        }
+        // Other iterables: an index loop over the live list, or a snapshot (`list(...)`).
+        let seq = self.iter_source(iter);
+        let seq_ty = ty_of(&seq);
+        let seq = self.spill_always(seq);
+        let elem_ty = t::list_elem(&seq_ty)
+            .or_else(|| {
+                if t::is_prim(&seq_ty, Primitive::Str) {
+                    Some(t::str_())
+                } else {
+                    None
+                }
+            })
+            .unwrap_or_else(t::any);
+        let idx = self.temp(t::int());
+        self.assign_slot(idx, lit(ir::value::Kind::Int(0), t::int(), span), span);
+        let len = mk(
+            EK::Builtin(ir::BuiltinCall {
+                function: Builtin::Len as i32,
+                args: vec![seq.clone()],
+            }),
+            t::int(),
+            span,
+        );
+        let cond = mk(
+            EK::Compare(ir::CompareExpr {
+                operands: vec![mk(EK::Slot(idx), t::int(), span), len],
+                ops: vec![CompareOperator::Lt as i32],
+            }),
+            t::boolean(),
+            span,
+        );
+        let item = mk(
+            EK::Index(Box::new(ir::IndexExpr {
+                value: Some(Box::new(seq)),
+                index: Some(Box::new(mk(EK::Slot(idx), t::int(), span))),
+            })),
+            elem_ty,
+            span,
+        );
+        self.loop_with(
+            cond,
+            item,
+            idx,
+            lit(ir::value::Kind::Int(1), t::int(), span),
+            target,
+            body,
+            orelse,
+            span,
+        );
+    }
+
+    /// The sequence a `for` iterates over: lists, tuples and strings live; dicts, views and
+    /// everything else as a `list(...)` snapshot.
+    fn iter_source(&mut self, iter: &Expr) -> ir::Expr {
+        let v = self.expr(iter);
+        let ty = ty_of(&v);
+        let live = t::list_elem(&ty).is_some()
+            || t::tuple_elems(&ty).is_some()
+            || t::is_prim(&ty, Primitive::Str);
+        if live && !matches!(&v.kind, Some(EK::Method(_))) {
+            if let Some(es) = t::tuple_elems(&ty) {
+                let el = es
+                    .iter()
+                    .skip(1)
+                    .fold(es.first().cloned().unwrap_or_else(t::any), |a, b| {
+                        t::join(&a, b)
+                    });
+                let span = span_of(&v);
+                let mut v = v;
+                v.r#type = Some(t::list(el));
+                let _ = span;
+                return v;
+            }
+            return v;
+        }
+        let elem = match (&v.kind, t::dict_kv(&ty)) {
+            (_, Some((k, _))) => k,
+            (Some(EK::Method(m)), _) => {
+                let recv_ty = m.receiver.as_deref().map(ty_of).unwrap_or_else(t::any);
+                match (m.method.as_str(), t::dict_kv(&recv_ty)) {
+                    ("keys", Some((k, _))) => k,
+                    ("values", Some((_, val))) => val,
+                    ("items", Some((k, val))) => t::tuple(vec![k, val]),
+                    _ => t::list_elem(&ty).unwrap_or_else(t::any),
+                }
+            }
+            _ => t::any(),
+        };
+        let span = span_of(&v);
+        mk(
+            EK::Builtin(ir::BuiltinCall {
+                function: Builtin::List as i32,
+                args: vec![v],
+            }),
+            t::list(elem),
+            span,
+        )
+    }
+
+    fn range_loop(
+        &mut self,
+        target: &Expr,
+        args: &[Expr],
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) {
+        let refs: Vec<&Expr> = args.iter().collect();
+        let vals = self.seq(&refs);
+        let mut vals: Vec<ir::Expr> = vals.into_iter().map(|v| self.spill_always(v)).collect();
+        let zero = lit(ir::value::Kind::Int(0), t::int(), span);
+        let one = lit(ir::value::Kind::Int(1), t::int(), span);
+        let (start, stop, step) = match vals.len() {
+            1 => (zero, vals.remove(0), one),
+            2 => {
+                let stop = vals.remove(1);
+                (vals.remove(0), stop, one)
+            }
+            _ => {
+                let step = vals.remove(2);
+                let stop = vals.remove(1);
+                (vals.remove(0), stop, step)
+            }
+        };
+        let step_lit = match &step.kind {
+            Some(EK::Literal(ir::Value {
+                kind: Some(ir::value::Kind::Int(i)),
+            })) => Some(*i),
+            _ => None,
+        };
+        if step_lit.is_none() {
+            // range() arg 3 must not be zero
+            let is_zero = mk(
+                EK::Compare(ir::CompareExpr {
+                    operands: vec![step.clone(), lit(ir::value::Kind::Int(0), t::int(), span)],
+                    ops: vec![CompareOperator::Eq as i32],
+                }),
+                t::boolean(),
+                span,
+            );
+            let bad = self.new_block();
+            let ok = self.new_block();
+            self.terminate(
+                TK::Branch(ir::Branch {
+                    cond: Some(is_zero),
+                    then_block: bad,
+                    else_block: ok,
+                }),
+                span,
+            );
+            self.switch_to(bad);
+            self.terminate(
+                TK::Raise(ir::Raise {
+                    exception: "ValueError".into(),
+                    message: Some(lit(
+                        ir::value::Kind::Str("range() arg 3 must not be zero".into()),
+                        t::str_(),
+                        span,
+                    )),
+                }),
+                span,
+            );
+            self.switch_to(ok);
+        } else if step_lit == Some(0) {
+            self.err(
+                "E096",
+                "`range()` step must not be zero",
+                span,
+                "zero step",
+                "use a positive or negative step",
+            );
+        }
+        let ctr = self.temp(t::int());
+        self.assign_slot(ctr, start, span);
+        let ctr_e = mk(EK::Slot(ctr), t::int(), span);
+        let cmp = |op: CompareOperator| {
+            mk(
+                EK::Compare(ir::CompareExpr {
+                    operands: vec![ctr_e.clone(), stop.clone()],
+                    ops: vec![op as i32],
+                }),
+                t::boolean(),
+                span,
+            )
+        };
+        let cond = match step_lit {
+            Some(s) if s > 0 => cmp(CompareOperator::Lt),
+            Some(_) => cmp(CompareOperator::Gt),
+            None => {
+                let pos = mk(
+                    EK::Compare(ir::CompareExpr {
+                        operands: vec![step.clone(), lit(ir::value::Kind::Int(0), t::int(), span)],
+                        ops: vec![CompareOperator::Gt as i32],
+                    }),
+                    t::boolean(),
+                    span,
+                );
+                let up = cmp(CompareOperator::Lt);
+                let down = cmp(CompareOperator::Gt);
+                mk(
+                    EK::Cond(Box::new(ir::CondExpr {
+                        cond: Some(Box::new(pos)),
+                        then_value: Some(Box::new(up)),
+                        else_value: Some(Box::new(down)),
+                    })),
+                    t::boolean(),
+                    span,
+                )
+            }
+        };
+        self.loop_with(cond, ctr_e, ctr, step, target, body, orelse, span);
+    }
+
+    /// header: branch(cond) -> body: target = item; counter += step; <body>; goto header.
+    #[allow(clippy::too_many_arguments)]
+    fn loop_with(
+        &mut self,
+        cond: ir::Expr,
+        item: ir::Expr,
+        counter: u32,
+        step: ir::Expr,
+        target: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) {
+        let head = self.new_block();
+        self.goto(head, span);
+        self.switch_to(head);
+        let body_b = self.new_block();
+        let after = self.new_block();
+        let else_b = if orelse.is_empty() {
+            after
+        } else {
+            self.new_block()
+        };
+        self.terminate(
+            TK::Branch(ir::Branch {
+                cond: Some(cond),
+                then_block: body_b,
+                else_block: else_b,
+            }),
+            span,
+        );
+        self.switch_to(body_b);
+        self.store(target, item, target.span);
+        self.emit(
+            SK::AugAssign(ir::AugAssign {
+                target: Some(ir::AssignTarget {
+                    kind: Some(AT::Slot(counter)),
+                }),
+                op: ir::BinaryOperator::Add as i32,
+                value: Some(step),
+            }),
+            span,
+        );
+        self.loop_body(head, after, body, span);
+        if !orelse.is_empty() {
+            self.switch_to(else_b);
+            self.stmts(orelse);
+            self.goto(after, span);
+        }
+        self.switch_to(after);
+    }
+}
