@@ -1,0 +1,242 @@
+//! Building and running a generated job on an embedded MiniCluster.
+//!
+//! Maven is slow per project, so the expensive part is shared: the runtime library and the Flink
+//! job classes are compiled once into `WORK/runtime-HASH/classes`, next to the dependency
+//! classpath that `mvn dependency:build-classpath` resolved (offline first, online once). Each
+//! program then only needs a `javac` of its own generated classes, and one `java` run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use stent_ir::Program;
+use stent_java::SourceFile;
+
+use crate::FlinkError;
+use crate::project::{
+    GENERATED_PACKAGE, program_sources, project_files, runtime_pom, support_sources, write_files,
+};
+
+/// How [`run`] builds and runs the job.
+#[derive(Debug, Clone)]
+pub struct FlinkRunOptions {
+    /// Generated projects and the shared runtime build live here (reused across runs).
+    pub work_dir: PathBuf,
+    /// The local Maven repository (`-Dmaven.repo.local`); None: Maven's default (~/.m2).
+    pub maven_repo: Option<PathBuf>,
+    pub mvn: String,
+    pub java: String,
+    pub javac: String,
+    /// Extra JVM options for the job (default: a small, fast-starting JVM).
+    pub jvm_args: Vec<String>,
+}
+
+impl Default for FlinkRunOptions {
+    /// `$STENT_FLINK_WORK` (default: `$TMPDIR/stent-flink`), `$STENT_MAVEN_REPO`.
+    fn default() -> Self {
+        let work_dir = std::env::var_os("STENT_FLINK_WORK")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("stent-flink"));
+        FlinkRunOptions {
+            work_dir,
+            maven_repo: std::env::var_os("STENT_MAVEN_REPO").map(PathBuf::from),
+            mvn: "mvn".into(),
+            java: "java".into(),
+            javac: "javac".into(),
+            jvm_args: vec![
+                "-XX:+UseSerialGC".into(),
+                "-XX:TieredStopAtLevel=1".into(),
+                "-Xss8m".into(),
+            ],
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Result lines written.
+    pub results: usize,
+    /// The generated project.
+    pub project_dir: PathBuf,
+    /// Time spent building (shared runtime on first use, then the program's own classes).
+    pub build: Duration,
+    /// Time spent running the job (JVM start, MiniCluster, workload).
+    pub run: Duration,
+}
+
+/// FNV-1a: a stable content hash for cache directory names.
+fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn exec(cmd: &mut Command) -> Result<String, FlinkError> {
+    let command = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .map_err(FlinkError::io(format!("running {command}")))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(60).collect();
+        let output = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+        return Err(FlinkError::Tool {
+            command,
+            status: out.status.to_string(),
+            output,
+        });
+    }
+    Ok(text)
+}
+
+fn abs(p: &Path) -> Result<PathBuf, FlinkError> {
+    std::path::absolute(p).map_err(FlinkError::io(format!("resolving {}", p.display())))
+}
+
+fn javac(
+    opts: &FlinkRunOptions,
+    out: &Path,
+    classpath: &str,
+    root: &Path,
+    files: &[SourceFile],
+) -> Result<(), FlinkError> {
+    std::fs::create_dir_all(out).map_err(FlinkError::io(format!("creating {}", out.display())))?;
+    let mut cmd = Command::new(&opts.javac);
+    cmd.args(["-nowarn", "-encoding", "UTF-8", "--release", "17", "-d"])
+        .arg(out)
+        .arg("-cp")
+        .arg(classpath);
+    cmd.args(files.iter().map(|f| root.join(&f.path)));
+    exec(&mut cmd).map(|_| ())
+}
+
+/// The shared runtime build: `(classes dir, dependency classpath)`, built on first use.
+fn runtime(opts: &FlinkRunOptions) -> Result<(PathBuf, String), FlinkError> {
+    let pom = runtime_pom()?;
+    let sources = support_sources();
+    let hash = fingerprint(
+        std::iter::once(pom.as_str()).chain(sources.iter().map(|f| f.contents.as_str())),
+    );
+    let dir = opts.work_dir.join(format!("runtime-{hash}"));
+    let cp_file = dir.join("classpath.txt");
+    if !cp_file.exists() {
+        let tmp = opts
+            .work_dir
+            .join(format!("runtime-{hash}.tmp{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let src = tmp.join("src/main/java");
+        write_files(
+            &tmp,
+            &[SourceFile {
+                path: "pom.xml".into(),
+                contents: pom,
+            }],
+        )?;
+        write_files(&src, &sources)?;
+        let cp_out = tmp.join("classpath.txt");
+        let resolve = |offline: bool| {
+            let mut cmd = Command::new(&opts.mvn);
+            cmd.current_dir(&tmp).args(["-q", "-B"]);
+            if offline {
+                cmd.arg("-o");
+            }
+            if let Some(repo) = &opts.maven_repo {
+                cmd.arg(format!("-Dmaven.repo.local={}", repo.display()));
+            }
+            cmd.arg("dependency:build-classpath")
+                .arg(format!("-Dmdep.outputFile={}", cp_out.display()));
+            exec(&mut cmd)
+        };
+        resolve(true).or_else(|_| resolve(false))?;
+        let classpath =
+            std::fs::read_to_string(&cp_out).map_err(FlinkError::io("reading classpath"))?;
+        javac(opts, &tmp.join("classes"), classpath.trim(), &src, &sources)?;
+        // Another run may have finished the same build meanwhile: either copy is fine.
+        if std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+    let classpath =
+        std::fs::read_to_string(&cp_file).map_err(FlinkError::io("reading classpath"))?;
+    Ok((dir.join("classes"), classpath.trim().to_string()))
+}
+
+/// Generates, builds and runs `program` on an embedded MiniCluster over `workload`, writing
+/// results (and the state dump) in the oracle's formats.
+pub fn run(
+    program: &Program,
+    workload: &Path,
+    out: &Path,
+    state_out: Option<&Path>,
+    opts: &FlinkRunOptions,
+) -> Result<RunSummary, FlinkError> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&opts.work_dir).map_err(FlinkError::io(format!(
+        "creating {}",
+        opts.work_dir.display()
+    )))?;
+    let opts = &FlinkRunOptions {
+        work_dir: abs(&opts.work_dir)?,
+        ..opts.clone()
+    };
+    let (runtime_classes, deps) = runtime(opts)?;
+
+    let files = project_files(program)?;
+    let hash = fingerprint(
+        files
+            .iter()
+            .flat_map(|f| [f.path.to_str().unwrap_or(""), f.contents.as_str()]),
+    );
+    let project = opts.work_dir.join("programs").join(&hash);
+    let classes = project.join("target/classes");
+    let sep = if cfg!(windows) { ";" } else { ":" };
+    if !classes.join(".stent-built").exists() {
+        let _ = std::fs::remove_dir_all(&project);
+        write_files(&project, &files)?;
+        let own = program_sources(program)?;
+        let cp = format!("{}{sep}{deps}", runtime_classes.display());
+        javac(opts, &classes, &cp, &project.join("src/main/java"), &own)?;
+        std::fs::write(classes.join(".stent-built"), "")
+            .map_err(FlinkError::io("marking build"))?;
+    }
+    let build = started.elapsed();
+
+    let started = Instant::now();
+    let mut cmd = Command::new(&opts.java);
+    cmd.args(&opts.jvm_args)
+        .arg("-cp")
+        .arg(format!(
+            "{}{sep}{}{sep}{deps}",
+            classes.display(),
+            runtime_classes.display()
+        ))
+        .arg(format!("{GENERATED_PACKAGE}.Main"))
+        .arg("--workload")
+        .arg(abs(workload)?)
+        .arg("--out")
+        .arg(abs(out)?);
+    if let Some(s) = state_out {
+        cmd.arg("--state-out").arg(abs(s)?);
+    }
+    exec(&mut cmd)?;
+    let results = std::fs::read_to_string(out)
+        .map_err(FlinkError::io("reading results"))?
+        .lines()
+        .count();
+    Ok(RunSummary {
+        results,
+        project_dir: project,
+        build,
+        run: started.elapsed(),
+    })
+}

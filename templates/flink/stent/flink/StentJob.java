@@ -1,0 +1,154 @@
+package stent.flink;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+
+/**
+ * The stent job: {@code ingress -> keyBy(partition) -> StentOperator -> egress}.
+ *
+ * <pre>
+ * local (embedded MiniCluster): --workload W.jsonl|- --out R.jsonl [--state-out S.json]
+ * production (Kafka):           --kafka-brokers HOST:PORT --in-topic T --out-topic T
+ * common:                       [--checkpoint-interval-ms N] (default 10000)
+ * </pre>
+ */
+public final class StentJob {
+    /** Every request goes to this one key: see {@link StentOperator}. */
+    public static final int PARTITION = 0;
+
+    private StentJob() {}
+
+    static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --option value, got " + args[i]);
+            }
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        return opts;
+    }
+
+    static StreamExecutionEnvironment environment(Map<String, String> opts) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        // Exactly-once checkpoints are on by default: operator state and source offsets together.
+        env.enableCheckpointing(Long.parseLong(opts.getOrDefault("checkpoint-interval-ms", "10000")));
+        return env;
+    }
+
+    /** Runs the program held in {@code programClass}'s static {@code PROGRAM} field. */
+    public static void run(String programClass, String name, String[] args) throws Exception {
+        Map<String, String> opts = parseArgs(args);
+        if (opts.containsKey("kafka-brokers")) {
+            runKafka(programClass, name, opts);
+        } else {
+            runLocal(programClass, name, opts);
+        }
+    }
+
+    private static DataStream<String> pipeline(DataStream<String> requests, String programClass, boolean dump) {
+        return requests
+                .keyBy(line -> PARTITION, Types.INT)
+                .process(new StentOperator(programClass, dump), Types.STRING)
+                .name("stent-transactions")
+                .uid("stent-transactions");
+    }
+
+    private static void runLocal(String programClass, String name, Map<String, String> opts) throws Exception {
+        String workload = required(opts, "workload");
+        Path out = Path.of(required(opts, "out"));
+        String stateOut = opts.get("state-out");
+        if (workload.equals("-")) {
+            Path tmp = Files.createTempFile("stent-workload", ".jsonl");
+            tmp.toFile().deleteOnExit();
+            try (InputStream in = System.in) {
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            workload = tmp.toString();
+        }
+        StreamExecutionEnvironment env = environment(opts);
+        env.setParallelism(1);
+        FileSource<String> source = FileSource
+                .forRecordStreamFormat(new TextLineInputFormat(), new org.apache.flink.core.fs.Path(workload))
+                .build();
+        DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "workload")
+                .uid("workload");
+        DataStream<String> output = pipeline(requests, programClass, stateOut != null);
+        String dump = "[]";
+        try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);
+                CloseableIterator<String> it = output.executeAndCollect("stent " + name)) {
+            while (it.hasNext()) {
+                String rec = it.next();
+                if (rec.startsWith("R")) {
+                    w.write(rec, 1, rec.length() - 1);
+                    w.write('\n');
+                } else if (rec.startsWith("S")) {
+                    dump = rec.substring(1);
+                }
+            }
+        }
+        if (stateOut != null) Files.writeString(Path.of(stateOut), dump + "\n", StandardCharsets.UTF_8);
+    }
+
+    private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
+        String brokers = required(opts, "kafka-brokers");
+        StreamExecutionEnvironment env = environment(opts);
+        KafkaSource<String> source = KafkaSource.<String>builder()
+                .setBootstrapServers(brokers)
+                .setTopics(required(opts, "in-topic"))
+                .setGroupId("stent-" + name)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setValueOnlyDeserializer(new SimpleStringSchema())
+                .build();
+        KafkaSink<String> sink = KafkaSink.<String>builder()
+                .setBootstrapServers(brokers)
+                .setRecordSerializer(KafkaRecordSerializationSchema.builder()
+                        .setTopic(required(opts, "out-topic"))
+                        .setValueSerializationSchema(new SimpleStringSchema())
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix("stent-" + name)
+                .build();
+        DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests")
+                .uid("requests");
+        pipeline(requests, programClass, false)
+                .filter(rec -> rec.startsWith("R"))
+                .map(rec -> rec.substring(1), Types.STRING)
+                .sinkTo(sink)
+                .uid("results");
+        env.execute("stent " + name);
+    }
+
+    private static String required(Map<String, String> opts, String name) throws IOException {
+        String v = opts.get(name);
+        if (v == null) throw new IllegalArgumentException("missing --" + name);
+        return v;
+    }
+}

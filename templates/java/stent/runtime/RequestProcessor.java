@@ -1,0 +1,208 @@
+package stent.runtime;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Turns one workload line into one result line (contract section 3, semantics.md sections 1-4):
+ * validation in the documented order, then the request as one transaction over a
+ * {@link StateStore}. Engine-agnostic: the Flink operator calls it with its keyed state.
+ */
+public final class RequestProcessor {
+    private final Spec.Program program;
+    private final Consumer<String> log;
+
+    public RequestProcessor(Spec.Program program, Consumer<String> log) {
+        this.program = program;
+        this.log = log;
+    }
+
+    static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The result line for workload line {@code lineNo} (1-based), or null for a blank line. */
+    public String process(String line, long lineNo, StateStore store) throws Exception {
+        if (line.isBlank()) return null;
+        String where = "line " + lineNo + ": ";
+        Object req;
+        try {
+            req = Json.parse(line);
+        } catch (Json.ParseError | NumberFormatException e) {
+            return error(null, "BadRequest", where + "invalid JSON: " + e.getMessage());
+        }
+        if (!(req instanceof PyDict d)) return error(null, "BadRequest", where + "a request must be a JSON object");
+        Object rid = d.get("id");
+        if (!(rid instanceof String || rid instanceof Long || rid instanceof BigInteger)) {
+            return error(null, "BadRequest", where + "missing or invalid request id");
+        }
+        Transaction txn = new Transaction(program, store, log);
+        Object result;
+        try {
+            result = execute(d, txn);
+            Json.toJson(result); // the result must be encodable before we commit
+        } catch (BadRequest e) {
+            return error(rid, "BadRequest", e.getMessage());
+        } catch (PyException e) {
+            return error(rid, e.type, e.getMessage());
+        } catch (ClassCastException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return error(rid, "TypeError", String.valueOf(e.getMessage()));
+        } catch (StackOverflowError e) {
+            return error(rid, "RecursionError", "maximum recursion depth exceeded");
+        }
+        txn.commit();
+        StringBuilder sb = new StringBuilder("{\"id\": ");
+        Json.write(sb, rid instanceof BigInteger b ? b.toString() : rid);
+        sb.append(", \"result\": ");
+        Json.write(sb, result);
+        return sb.append('}').toString();
+    }
+
+    private static String error(Object rid, String type, String message) {
+        StringBuilder sb = new StringBuilder("{\"id\": ");
+        Json.write(sb, rid == null ? Py.NONE : rid instanceof BigInteger b ? b.toString() : rid);
+        sb.append(", \"error\": {\"type\": ");
+        Json.quote(sb, type);
+        sb.append(", \"message\": ");
+        Json.quote(sb, message);
+        return sb.append("}}").toString();
+    }
+
+    private static boolean validKey(Object k) {
+        return k instanceof String || k instanceof Long;
+    }
+
+    private Object execute(PyDict req, Transaction txn) throws Exception {
+        List<String> kinds = new ArrayList<>();
+        for (String k : new String[] {"create", "call", "get"}) if (req.containsKey(k)) kinds.add(k);
+        if (kinds.size() != 1) throw new BadRequest("a request needs exactly one of 'create', 'call', 'get'");
+        String kind = kinds.get(0);
+        Object typeName = req.get(kind);
+        Spec.Entity spec = typeName instanceof String s ? program.entities.get(s) : null;
+        if (spec == null) throw new BadRequest("unknown entity type " + PyFormat.repr(jsonToPy(typeName)));
+        Object key = null;
+        if (!kind.equals("create")) {
+            key = req.get("key");
+            if (!validKey(key)) throw new BadRequest("'key' must be a string or an integer");
+        }
+        if (kind.equals("get")) return txn.require(spec.name, key).asDict();
+        Object rawArgs = req.containsKey("args") ? req.get("args") : new PyList();
+        if (!(rawArgs instanceof PyList)) throw new BadRequest("'args' must be an array");
+        PyList args = (PyList) decodeArgs(rawArgs);
+        if (kind.equals("create")) return create(spec, args, txn);
+        if (!(req.get("method") instanceof String method)) throw new BadRequest("'method' must be a string");
+        EntityState self = txn.require(spec.name, key);
+        Spec.Method m = method.startsWith("__") ? null : spec.methods.get(method);
+        if (m == null) throw PyException.of("AttributeError", spec.name + " has no method '" + method + "'");
+        return txn.run(self, m, typedArgs(spec, m, method, args));
+    }
+
+    private Object create(Spec.Entity spec, PyList args, Transaction txn) throws Exception {
+        Spec.Method ctor = spec.constructor;
+        EntityState s = new EntityState(spec, null, new Object[spec.fields.length]);
+        txn.run(s, ctor, typedArgs(spec, ctor, "__init__", args));
+        Object key = s.fields[spec.keyField];
+        if (!validKey(key)) {
+            throw PyException.typeError(spec.name + ".__key__() must return str or int, got " + Py.typeName(key));
+        }
+        s.key = key;
+        if (txn.load(spec.name, key) != null) throw PyException.exists(spec.name, key);
+        txn.created(s);
+        return s.ref();
+    }
+
+    private static Object[] typedArgs(Spec.Entity spec, Spec.Method m, String name, PyList args) {
+        String label = spec.name + "." + name + "()";
+        int n = m.params.length, given = args.size();
+        if (n != given) {
+            throw PyException.typeError(label + " takes " + n + " argument" + (n != 1 ? "s" : "") + " but " + given
+                    + (given == 1 ? " was" : " were") + " given");
+        }
+        Object[] out = new Object[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                out[i] = m.paramTypes[i].conform(args.get(i));
+            } catch (PyException e) {
+                throw PyException.typeError(label + " argument '" + m.params[i] + "': " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** JSON -> Python value: tagged objects become references / special floats. */
+    private Object decodeArgs(Object v) {
+        if (v instanceof PyList l) {
+            PyList r = new PyList(l.size());
+            for (Object o : l) r.add(decodeArgs(o));
+            return r;
+        }
+        if (v instanceof PyDict d) {
+            if (d.containsKey("$entity")) {
+                Object type = d.get("$entity"), key = d.get("key");
+                if (d.size() != 2 || !d.containsKey("key") || !(type instanceof String t) || !program.entities.containsKey(t)) {
+                    throw new BadRequest("bad entity reference " + PyFormat.repr(jsonToPy(d)));
+                }
+                if (!validKey(key)) {
+                    throw new BadRequest("entity key must be a string or an integer, got " + PyFormat.repr(jsonToPy(key)));
+                }
+                return new EntityRef(t, key);
+            }
+            if (d.containsKey("$float") && d.size() == 1) {
+                Object name = d.get("$float");
+                if ("NaN".equals(name)) return Double.NaN;
+                if ("Infinity".equals(name)) return Double.POSITIVE_INFINITY;
+                if ("-Infinity".equals(name)) return Double.NEGATIVE_INFINITY;
+                throw new BadRequest("bad $float value " + PyFormat.repr(jsonToPy(name)));
+            }
+            PyDict r = new PyDict();
+            for (Map.Entry<Object, Object> e : d.entrySet()) r.put(e.getKey(), decodeArgs(e.getValue()));
+            return r;
+        }
+        if (v instanceof BigInteger b) throw new BadRequest("integer " + b + " is outside the int64 range");
+        return v;
+    }
+
+    private static Object jsonToPy(Object v) {
+        return v instanceof BigInteger b ? b.toString() : v;
+    }
+
+    // ------------------------------------------------------------------ state dump
+
+    /** One stored entity, as handed to {@link #stateDump}. */
+    public record Stored(String entity, String key, String state) {}
+
+    /** The state dump (semantics.md section 7): sorted by type, then key (ints before strs). */
+    public String stateDump(List<Stored> entries) {
+        List<Object[]> rows = new ArrayList<>();
+        for (Stored e : entries) {
+            Spec.Entity spec = program.entities.get(e.entity());
+            Object key = Json.readTagged(Json.parse(e.key()));
+            rows.add(new Object[] {e.entity(), key, EntityState.decode(spec, key, e.state())});
+        }
+        rows.sort(Comparator.<Object[], String>comparing(r -> (String) r[0]).thenComparing((a, b) -> {
+            Object x = a[1], y = b[1];
+            if (x instanceof Long p && y instanceof Long q) return Long.compare(p, q);
+            if (x instanceof String p && y instanceof String q) return p.compareTo(q);
+            return x instanceof Long ? -1 : 1;
+        }));
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < rows.size(); i++) {
+            Object[] r = rows.get(i);
+            if (i > 0) sb.append(", ");
+            sb.append("{\"entity\": ");
+            Json.quote(sb, (String) r[0]);
+            sb.append(", \"key\": ");
+            Json.write(sb, r[1]);
+            sb.append(", \"state\": ");
+            Json.write(sb, ((EntityState) r[2]).asDict());
+            sb.append('}');
+        }
+        return sb.append(']').toString();
+    }
+}
