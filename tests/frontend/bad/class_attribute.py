@@ -1,0 +1,12 @@
+from stent import entity
+
+
+@entity
+class A:
+    limit: int = 5
+
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name

@@ -1,0 +1,15 @@
+from os import path
+
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name
+
+    def f(self) -> bool:
+        return path.exists("x")

@@ -1,0 +1,15 @@
+import random
+
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name
+
+    def f(self) -> int:
+        return random.randint(1, 6)

@@ -1,0 +1,10 @@
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.id

@@ -1,0 +1,14 @@
+COUNT = 0
+
+
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name
+

@@ -1,0 +1,11 @@
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+        return 5
+
+    def __key__(self):
+        return self.name

@@ -1,0 +1,6 @@
+from stent import entity
+
+@entity
+class A:
+    def f(self)
+        pass

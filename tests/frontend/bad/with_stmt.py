@@ -1,0 +1,15 @@
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name
+
+    def f(self) -> int:
+        with open("f") as fh:
+            pass
+        return 0

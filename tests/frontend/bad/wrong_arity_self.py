@@ -1,0 +1,16 @@
+from stent import entity
+
+
+@entity
+class A:
+    def __init__(self, name: str):
+        self.name: str = name
+
+    def __key__(self):
+        return self.name
+
+    def g(self, a: int) -> int:
+        return a
+
+    def f(self) -> int:
+        return self.g(1, 2)
