@@ -522,6 +522,7 @@ pub fn compatible(target: &Type, value: &Type) -> bool {
         (K::Primitive(p), _) if *p == any => true,
         (_, K::Primitive(p)) if *p == any => true,
         (K::Optional(_), K::Primitive(p)) if *p == Primitive::None as i32 => true,
+        (K::Optional(a), K::Optional(b)) => opt_compatible(a.inner.as_deref(), b.inner.as_deref()),
         (K::Optional(o), _) => o
             .inner
             .as_deref()
@@ -589,4 +590,48 @@ pub fn type_name(t: &Type) -> String {
 
 fn opt_name(t: Option<&Type>) -> String {
     t.map(type_name).unwrap_or_else(|| "Any".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v1::{OptionalType, r#type::Kind};
+
+    fn prim(p: Primitive) -> Type {
+        Type {
+            kind: Some(Kind::Primitive(p as i32)),
+        }
+    }
+    fn optional(t: Type) -> Type {
+        Type {
+            kind: Some(Kind::Optional(Box::new(OptionalType {
+                inner: Some(Box::new(t)),
+            }))),
+        }
+    }
+
+    #[test]
+    fn optional_accepts_inner_none_and_optional() {
+        let o = optional(prim(Primitive::Int));
+        assert!(compatible(&o, &prim(Primitive::Int)));
+        assert!(compatible(&o, &prim(Primitive::None)));
+        assert!(compatible(&o, &optional(prim(Primitive::Int))));
+        assert!(!compatible(&o, &prim(Primitive::Str)));
+        assert!(compatible(&prim(Primitive::Float), &prim(Primitive::Int)));
+        assert!(!compatible(&prim(Primitive::Int), &prim(Primitive::Float)));
+    }
+
+    #[test]
+    fn empty_program_reports_missing_parts() {
+        let problems = validate(&Program::default());
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            text.iter().any(|p| p.contains("missing version")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|p| p.contains("missing dataflow graph")),
+            "{text:?}"
+        );
+    }
 }
