@@ -39,6 +39,7 @@ pub struct ExceptionDecl {
 pub struct Collected<'a> {
     pub entities: Vec<EntityDecl<'a>>,
     pub exceptions: Vec<ExceptionDecl>,
+    pub forbidden: HashSet<String>,
 }
 
 fn is_entity_decorator(e: &Expr) -> bool {
@@ -71,6 +72,7 @@ pub fn collect<'a>(module: &'a [Stmt], diags: &mut Vec<Diagnostic>) -> Collected
     let mut out = Collected {
         entities: Vec::new(),
         exceptions: Vec::new(),
+        forbidden: HashSet::new(),
     };
     let mut exception_names: HashSet<String> =
         BUILTIN_EXCEPTIONS.iter().map(|s| s.to_string()).collect();
@@ -81,6 +83,9 @@ pub fn collect<'a>(module: &'a [Stmt], diags: &mut Vec<Diagnostic>) -> Collected
                 for a in aliases {
                     let root = a.name.split('.').next().unwrap_or("");
                     let bound = a.asname.clone().unwrap_or_else(|| root.to_string());
+                    if !ALLOWED_MODULES.contains(&root) {
+                        out.forbidden.insert(bound.clone());
+                    }
                     check_import(root, &bound, a.span, &used, diags);
                 }
             }
@@ -88,6 +93,9 @@ pub fn collect<'a>(module: &'a [Stmt], diags: &mut Vec<Diagnostic>) -> Collected
                 let root = m.split('.').next().unwrap_or("");
                 if ALLOWED_MODULES.contains(&root) {
                     continue;
+                }
+                for a in names {
+                    out.forbidden.insert(a.asname.clone().unwrap_or_else(|| a.name.clone()));
                 }
                 let bound = names
                     .iter()

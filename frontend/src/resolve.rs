@@ -55,6 +55,8 @@ pub struct Model<'a> {
     pub entities: Vec<EntityInfo<'a>>,
     pub exceptions: Vec<collect::ExceptionDecl>,
     pub index: HashMap<String, usize>,
+    /// Names bound by imports of modules outside the allowed set (already reported).
+    pub forbidden: std::collections::HashSet<String>,
 }
 
 impl<'a> Model<'a> {
@@ -508,5 +510,6 @@ pub fn resolve<'a>(collected: &Collected<'a>, diags: &mut Vec<Diagnostic>) -> Mo
         entities,
         exceptions,
         index,
+        forbidden: collected.forbidden.clone(),
     }
 }

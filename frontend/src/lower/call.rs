@@ -130,7 +130,7 @@ impl Lowerer<'_, '_> {
                 "argument unpacking",
                 "pass the arguments one by one",
             );
-            return super::lit_none(span);
+            return super::poison(span);
         }
         match &func.kind {
             ExprKind::Name(n) if !self.locals.contains_key(n) => {
@@ -149,13 +149,17 @@ impl Lowerer<'_, '_> {
                         "keyword argument",
                         "pass arguments positionally, in the order of the parameters",
                     );
-                    return super::lit_none(span);
+                    return super::poison(span);
                 }
                 if matches!(&value.kind, ExprKind::Name(n) if n == "self")
                     && !self.locals.contains_key("self")
                     && self.ent.field(attr).is_none()
                 {
                     return self.self_call(attr, *attr_span, args, span);
+                }
+                if matches!(&value.kind, ExprKind::Name(n) if self.model.forbidden.contains(n) && !self.locals.contains_key(n))
+                {
+                    return super::poison(span); // the import is already reported
                 }
                 let recv = self.expr_then_args(value, args);
                 let (recv, argv) = recv;
@@ -173,7 +177,7 @@ impl Lowerer<'_, '_> {
                     "not callable",
                     "call `self.m(...)`, `ref.m(...)` or a builtin such as `len(...)`",
                 );
-                super::lit_none(span)
+                super::poison(span)
             }
         }
     }
@@ -183,7 +187,7 @@ impl Lowerer<'_, '_> {
         let mut refs: Vec<&Expr> = vec![recv];
         refs.extend(args.iter());
         let mut vals = self.seq(&refs).into_iter();
-        let r = vals.next().unwrap_or_else(|| super::lit_none(recv.span));
+        let r = vals.next().unwrap_or_else(|| super::poison(recv.span));
         (r, vals.collect())
     }
 
@@ -227,15 +231,15 @@ impl Lowerer<'_, '_> {
                         .join(", ")
                 ),
             );
-            return super::lit_none(span);
+            return super::poison(span);
         };
         let nparams = sig.params.len();
         if !self.check_arity(&format!("`{name}`"), nparams, args, span) {
-            return super::lit_none(span);
+            return super::poison(span);
         }
         if self.is_init {
             self.err("E121", "`__init__` may not call methods", span, "call in a constructor", "constructors only assign fields; inline the computation or call the method after creating the entity");
-            return super::lit_none(span);
+            return super::poison(span);
         }
         let refs: Vec<&Expr> = args.iter().collect();
         let argv = self.seq(&refs);
@@ -263,7 +267,7 @@ impl Lowerer<'_, '_> {
         span: Span,
     ) -> ir::Expr {
         let Some(other) = self.model.entity(ename) else {
-            return super::lit_none(span);
+            return super::poison(span);
         };
         let Some(sig) = other.method(name) else {
             if other.field(name).is_some() {
@@ -291,14 +295,14 @@ impl Lowerer<'_, '_> {
                     ),
                 );
             }
-            return super::lit_none(span);
+            return super::poison(span);
         };
         if !self.check_arity(&format!("`{ename}.{name}`"), sig.params.len(), args, span) {
-            return super::lit_none(span);
+            return super::poison(span);
         }
         if self.is_init {
             self.err("E120", "`__init__` may not call other entities", span, "remote call in a constructor", "constructors run before the entity exists; store the reference and call it from a method");
-            return super::lit_none(span);
+            return super::poison(span);
         }
         let ret = self.ret_type(ename, name);
         self.invoke(
@@ -410,7 +414,7 @@ impl Lowerer<'_, '_> {
                     hint,
                 );
             }
-            return super::lit_none(span);
+            return super::poison(span);
         };
         let mut reverse = None;
         for k in keywords {
@@ -418,7 +422,7 @@ impl Lowerer<'_, '_> {
                 (Builtin::Sorted, Some("reverse")) => reverse = Some(&k.value),
                 _ => {
                     self.err("E131", format!("keyword argument{} not supported here", k.name.as_ref().map(|n| format!(" `{n}`")).unwrap_or_default()), k.span, "keyword argument", if b == Builtin::Sorted { "only `sorted(xs, reverse=True)` is supported; sort by a key by building (key, value) tuples" } else { "pass arguments positionally" });
-                    return super::lit_none(span);
+                    return super::poison(span);
                 }
             }
         }
@@ -441,7 +445,7 @@ impl Lowerer<'_, '_> {
                 "wrong number of arguments",
                 format!("check the call to `{n}`"),
             );
-            return super::lit_none(span);
+            return super::poison(span);
         }
         let refs: Vec<&Expr> = args.iter().collect();
         let argv = self.seq(&refs);
@@ -484,7 +488,7 @@ impl Lowerer<'_, '_> {
                         "not a literal",
                         "write `sorted(xs, reverse=True)`",
                     );
-                    super::lit_none(span)
+                    super::poison(span)
                 }
             },
         }
@@ -518,7 +522,7 @@ impl Lowerer<'_, '_> {
                 "unknown method",
                 "methods exist on lists, dicts and strings, and on entity references",
             );
-            return super::lit_none(span);
+            return super::poison(span);
         };
         if tyname.is_empty() {
             if !LIST_METHODS.contains(&name)
@@ -526,7 +530,7 @@ impl Lowerer<'_, '_> {
                 && !STR_METHODS.contains(&name)
             {
                 self.err("E140", format!("unknown method `{name}`"), name_span, "not a supported list, dict or str method", "annotate the receiver's type; supported methods are the common list, dict and str methods");
-                return super::lit_none(span);
+                return super::poison(span);
             }
         } else if !known.contains(&name) {
             self.err(
@@ -536,7 +540,7 @@ impl Lowerer<'_, '_> {
                 "unknown method",
                 format!("supported {tyname} methods: {}", known.join(", ")),
             );
-            return super::lit_none(span);
+            return super::poison(span);
         }
         let ty = method_type(&rty, name, &argv);
         mk(

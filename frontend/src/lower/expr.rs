@@ -21,7 +21,7 @@ impl Lowerer<'_, '_> {
                 "too deep",
                 "split it into several statements",
             );
-            super::lit_none(e.span)
+            super::poison(e.span)
         } else {
             self.expr_inner(e)
         };
@@ -62,11 +62,11 @@ impl Lowerer<'_, '_> {
                 let v = self.seq(&[left, right]);
                 let mut it = v.into_iter();
                 let (l, r) = (
-                    it.next().unwrap_or_else(|| super::lit_none(span)),
-                    it.next().unwrap_or_else(|| super::lit_none(span)),
+                    it.next().unwrap_or_else(|| super::poison(span)),
+                    it.next().unwrap_or_else(|| super::poison(span)),
                 );
                 let Some(bop) = self.binop(*op, span) else {
-                    return super::lit_none(span);
+                    return super::poison(span);
                 };
                 let ty = self.binary_type(bop, &ty_of(&l), &ty_of(&r));
                 mk(
@@ -176,7 +176,7 @@ impl Lowerer<'_, '_> {
                         "unpacking",
                         "concatenate with `+` instead",
                     );
-                    return super::lit_none(span);
+                    return super::poison(span);
                 }
                 let refs: Vec<&Expr> = items.iter().collect();
                 let vals = self.seq(&refs);
@@ -209,7 +209,7 @@ impl Lowerer<'_, '_> {
                                 "dict unpacking",
                                 "merge with `d.update(other)`",
                             );
-                            return super::lit_none(span);
+                            return super::poison(span);
                         }
                     }
                     refs.push(v);
@@ -240,7 +240,7 @@ impl Lowerer<'_, '_> {
                         refs.push(b);
                     }
                     let mut vals = self.seq(&refs).into_iter();
-                    let v = vals.next().unwrap_or_else(|| super::lit_none(span));
+                    let v = vals.next().unwrap_or_else(|| super::poison(span));
                     let mut next =
                         |b: &Option<Box<Expr>>| b.as_ref().and_then(|_| vals.next()).map(Box::new);
                     let (lo, hi, st) = (next(lower), next(upper), next(step));
@@ -263,10 +263,7 @@ impl Lowerer<'_, '_> {
                 }
                 let v = self.seq(&[value, index]);
                 let mut it = v.into_iter();
-                let (c, i) = (
-                    it.next().unwrap_or_else(|| super::lit_none(span)),
-                    it.next(),
-                );
+                let (c, i) = (it.next().unwrap_or_else(|| super::poison(span)), it.next());
                 let ty = self.index_type(&ty_of(&c), i.as_ref());
                 mk(
                     EK::Index(Box::new(ir::IndexExpr {
@@ -289,7 +286,7 @@ impl Lowerer<'_, '_> {
                     "slice",
                     "write `xs[a:b]`",
                 );
-                super::lit_none(span)
+                super::poison(span)
             }
             ExprKind::Starred(_) => {
                 self.err(
@@ -299,7 +296,7 @@ impl Lowerer<'_, '_> {
                     "unpacking",
                     "pass the items explicitly",
                 );
-                super::lit_none(span)
+                super::poison(span)
             }
             ExprKind::Unsupported(what) => {
                 let hint = match *what {
@@ -323,7 +320,7 @@ impl Lowerer<'_, '_> {
                     "not in the stent subset",
                     hint,
                 );
-                super::lit_none(span)
+                super::poison(span)
             }
         }
     }
@@ -355,7 +352,9 @@ impl Lowerer<'_, '_> {
                 .unwrap_or_else(t::any);
             return mk(EK::Slot(slot), ty, span);
         }
-        if self.model.entity(n).is_some() {
+        if self.model.forbidden.contains(n) {
+            // Already reported at the import.
+        } else if self.model.entity(n).is_some() {
             self.err(
                 "E110",
                 format!("entity class `{n}` cannot be used as a value"),
@@ -393,7 +392,7 @@ impl Lowerer<'_, '_> {
                 hint,
             );
         }
-        super::lit_none(span)
+        super::poison(span)
     }
 
     fn attribute(&mut self, value: &Expr, attr: &str, attr_span: Span, span: Span) -> ir::Expr {
@@ -425,13 +424,13 @@ impl Lowerer<'_, '_> {
                     ),
                 );
             }
-            return super::lit_none(span);
+            return super::poison(span);
         }
         let target = self.expr(value);
         let tty = ty_of(&target);
         if let Some(ename) = t::entity_name(&tty).map(str::to_string) {
             let Some(other) = self.model.entity(&ename) else {
-                return super::lit_none(span);
+                return super::poison(span);
             };
             let Some(f) = other.field(attr) else {
                 if other.method(attr).is_some() {
@@ -459,7 +458,7 @@ impl Lowerer<'_, '_> {
                         ),
                     );
                 }
-                return super::lit_none(span);
+                return super::poison(span);
             };
             let fty = f.ty.clone();
             if self.is_init {
@@ -470,7 +469,7 @@ impl Lowerer<'_, '_> {
                     "remote read in a constructor",
                     "constructors run before the entity exists; move this into a method",
                 );
-                return super::lit_none(span);
+                return super::poison(span);
             }
             let slot = self.temp(fty.clone());
             let resume = self.new_block();
@@ -488,7 +487,7 @@ impl Lowerer<'_, '_> {
             return mk(EK::Slot(slot), fty, span);
         }
         self.err("E116", format!("cannot read attribute `{attr}` of a value of type `{}`", t::display(&tty)), attr_span, "not an entity reference", "only entity references have fields; annotate the variable with its entity type if it holds one");
-        super::lit_none(span)
+        super::poison(span)
     }
 
     fn bool_op(&mut self, and: bool, values: &[Expr], span: Span) -> ir::Expr {
@@ -754,7 +753,7 @@ fn build_fparts(parts: &[FPart], vals: &mut impl Iterator<Item = ir::Expr>) -> V
                 conversion,
                 spec,
             } => {
-                let value = vals.next().unwrap_or_else(|| super::lit_none(expr.span));
+                let value = vals.next().unwrap_or_else(|| super::poison(expr.span));
                 let spec = spec.as_ref().map(|s| ir::FormatString {
                     parts: build_fparts(s, vals),
                 });

@@ -211,6 +211,11 @@ pub(crate) fn lit_none(span: Span) -> ir::Expr {
     lit(ir::value::Kind::None(ir::NoneValue {}), t::none(), span)
 }
 
+/// The value of an expression that already has an error: typed ANY to avoid cascades.
+pub(crate) fn poison(span: Span) -> ir::Expr {
+    lit(ir::value::Kind::None(ir::NoneValue {}), t::any(), span)
+}
+
 pub(crate) fn mk(kind: EK, ty: Type, span: Span) -> ir::Expr {
     ir::Expr {
         r#type: Some(ty),
