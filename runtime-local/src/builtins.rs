@@ -12,7 +12,11 @@ fn arity(name: &str, args: &[Value], min: usize, max: usize) -> R<()> {
     if args.len() < min || args.len() > max {
         return type_err(format!(
             "{name}() takes {} arguments ({} given)",
-            if min == max { min.to_string() } else { format!("{min} to {max}") },
+            if min == max {
+                min.to_string()
+            } else {
+                format!("{min} to {max}")
+            },
             args.len()
         ));
     }
@@ -20,14 +24,19 @@ fn arity(name: &str, args: &[Value], min: usize, max: usize) -> R<()> {
 }
 
 fn extreme(name: &str, args: &[Value], want: Ordering) -> R<Value> {
-    let items = if args.len() == 1 { ops::iterate(&args[0])? } else { args.to_vec() };
+    let items = if args.len() == 1 {
+        ops::iterate(&args[0])?
+    } else {
+        args.to_vec()
+    };
     let mut it = items.into_iter();
     let Some(mut best) = it.next() else {
         return value_err(format!("{name}() arg is an empty sequence"));
     };
     for x in it {
         let o = ops::compare(&x, &best, if want == Ordering::Less { "<" } else { ">" })?;
-        let nan = matches!(x, Value::Float(f) if f.is_nan()) || matches!(best, Value::Float(f) if f.is_nan());
+        let nan = matches!(x, Value::Float(f) if f.is_nan())
+            || matches!(best, Value::Float(f) if f.is_nan());
         if o == want && !nan {
             best = x;
         }
@@ -59,7 +68,11 @@ pub fn parse_float(s: &str) -> Option<f64> {
         "nan" => return Some(f64::NAN),
         _ => {}
     }
-    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-')) {
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+    {
         return None;
     }
     body.parse::<f64>().ok().map(|f| sign * f)
@@ -70,7 +83,10 @@ fn float_to_int(f: f64) -> R<i64> {
         return value_err("cannot convert float NaN to integer");
     }
     if f.is_infinite() {
-        return Err(Exc::new("OverflowError", "cannot convert float infinity to integer"));
+        return Err(Exc::new(
+            "OverflowError",
+            "cannot convert float infinity to integer",
+        ));
     }
     let t = f.trunc();
     if !(-9.223372036854776e18..9.223372036854776e18).contains(&t) {
@@ -81,7 +97,11 @@ fn float_to_int(f: f64) -> R<i64> {
 
 fn round_half_even(f: f64) -> f64 {
     let r = f.round();
-    if (f - f.trunc()).abs() == 0.5 { 2.0 * (f / 2.0).round() } else { r }
+    if (f - f.trunc()).abs() == 0.5 {
+        2.0 * (f / 2.0).round()
+    } else {
+        r
+    }
 }
 
 /// A builtin function by its IR enum number.
@@ -237,7 +257,11 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
                         let p = 10i64.checked_pow((-n) as u32).unwrap_or(i64::MAX);
                         let q = ops::floor_div_i(*i, p)?;
                         let r = i - q * p;
-                        let q = if 2 * r > p || (2 * r == p && q % 2 != 0) { q + 1 } else { q };
+                        let q = if 2 * r > p || (2 * r == p && q % 2 != 0) {
+                            q + 1
+                        } else {
+                            q
+                        };
                         Value::Int(q.checked_mul(p).ok_or_else(crate::value::overflow)?)
                     }
                 }
@@ -265,7 +289,9 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
         16 => {
             arity("reversed", a, 1, 1)?;
             let mut items = match &a[0] {
-                Value::Dict(_) | Value::List(_) | Value::Tuple(_) | Value::Str(_) => ops::iterate(&a[0])?,
+                Value::Dict(_) | Value::List(_) | Value::Tuple(_) | Value::Str(_) => {
+                    ops::iterate(&a[0])?
+                }
                 v => return type_err(format!("'{}' object is not reversible", v.type_name())),
             };
             items.reverse();
@@ -308,7 +334,10 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
             arity("divmod", a, 2, 2)?;
             if let (Some(_), Some(y)) = (as_int(&a[0]), as_int(&a[1])) {
                 if y == 0 {
-                    return Err(Exc::new("ZeroDivisionError", "integer division or modulo by zero"));
+                    return Err(Exc::new(
+                        "ZeroDivisionError",
+                        "integer division or modulo by zero",
+                    ));
                 }
             }
             Value::tuple(vec![
@@ -324,7 +353,12 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
                 None => p,
             }
         }
-        f => return Err(Exc::new("NotImplementedError", format!("unsupported construct: builtin {f}"))),
+        f => {
+            return Err(Exc::new(
+                "NotImplementedError",
+                format!("unsupported construct: builtin {f}"),
+            ));
+        }
     })
 }
 
@@ -346,87 +380,88 @@ fn no_attr<T>(recv: &Value, name: &str) -> R<T> {
 pub fn call_method(recv: &Value, name: &str, args: Vec<Value>) -> R<Value> {
     let a = &args;
     match recv {
-        Value::List(l) => {
-            Ok(match name {
-                "append" => {
-                    arity("list.append", a, 1, 1)?;
-                    l.borrow_mut().push(a[0].clone());
-                    Value::None
+        Value::List(l) => Ok(match name {
+            "append" => {
+                arity("list.append", a, 1, 1)?;
+                l.borrow_mut().push(a[0].clone());
+                Value::None
+            }
+            "extend" => {
+                arity("list.extend", a, 1, 1)?;
+                let items = ops::iterate(&a[0])?;
+                l.borrow_mut().extend(items);
+                Value::None
+            }
+            "pop" => {
+                arity("pop", a, 0, 1)?;
+                let mut l = l.borrow_mut();
+                if l.is_empty() {
+                    return Err(Exc::new("IndexError", "pop from empty list"));
                 }
-                "extend" => {
-                    arity("list.extend", a, 1, 1)?;
-                    let items = ops::iterate(&a[0])?;
-                    l.borrow_mut().extend(items);
-                    Value::None
+                let n = l.len() as i64;
+                let i = a.first().and_then(as_int).unwrap_or(-1);
+                let j = if i < 0 { i + n } else { i };
+                if !(0..n).contains(&j) {
+                    return Err(Exc::new("IndexError", "pop index out of range"));
                 }
-                "pop" => {
-                    arity("pop", a, 0, 1)?;
-                    let mut l = l.borrow_mut();
-                    if l.is_empty() {
-                        return Err(Exc::new("IndexError", "pop from empty list"));
+                l.remove(j as usize)
+            }
+            "insert" => {
+                arity("insert", a, 2, 2)?;
+                let mut l = l.borrow_mut();
+                let n = l.len() as i64;
+                let i = as_int(&a[0]).unwrap_or(0);
+                let j = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                l.insert(j as usize, a[1].clone());
+                Value::None
+            }
+            "remove" => {
+                arity("list.remove", a, 1, 1)?;
+                let mut l = l.borrow_mut();
+                match l.iter().position(|x| x.py_eq(&a[0])) {
+                    Some(i) => {
+                        l.remove(i);
+                        Value::None
                     }
-                    let n = l.len() as i64;
-                    let i = a.first().and_then(as_int).unwrap_or(-1);
-                    let j = if i < 0 { i + n } else { i };
-                    if !(0..n).contains(&j) {
-                        return Err(Exc::new("IndexError", "pop index out of range"));
-                    }
-                    l.remove(j as usize)
+                    None => return value_err("list.remove(x): x not in list"),
                 }
-                "insert" => {
-                    arity("insert", a, 2, 2)?;
-                    let mut l = l.borrow_mut();
-                    let n = l.len() as i64;
-                    let i = as_int(&a[0]).unwrap_or(0);
-                    let j = if i < 0 { (i + n).max(0) } else { i.min(n) };
-                    l.insert(j as usize, a[1].clone());
-                    Value::None
+            }
+            "index" => {
+                arity("index", a, 1, 1)?;
+                match l.borrow().iter().position(|x| x.py_eq(&a[0])) {
+                    Some(i) => Value::Int(i as i64),
+                    None => return value_err(format!("{} is not in list", a[0].repr())),
                 }
-                "remove" => {
-                    arity("list.remove", a, 1, 1)?;
-                    let mut l = l.borrow_mut();
-                    match l.iter().position(|x| x.py_eq(&a[0])) {
-                        Some(i) => {
-                            l.remove(i);
-                            Value::None
-                        }
-                        None => return value_err("list.remove(x): x not in list"),
-                    }
+            }
+            "count" => Value::Int(l.borrow().iter().filter(|x| x.py_eq(&a[0])).count() as i64),
+            "clear" => {
+                l.borrow_mut().clear();
+                Value::None
+            }
+            "copy" => Value::list(l.borrow().clone()),
+            "reverse" => {
+                l.borrow_mut().reverse();
+                Value::None
+            }
+            "sort" => {
+                let mut items = l.borrow().clone();
+                ops::sort_values(&mut items)?;
+                if a.first().is_some_and(Value::truthy) {
+                    items.reverse();
                 }
-                "index" => {
-                    arity("index", a, 1, 1)?;
-                    match l.borrow().iter().position(|x| x.py_eq(&a[0])) {
-                        Some(i) => Value::Int(i as i64),
-                        None => return value_err(format!("{} is not in list", a[0].repr())),
-                    }
-                }
-                "count" => Value::Int(l.borrow().iter().filter(|x| x.py_eq(&a[0])).count() as i64),
-                "clear" => {
-                    l.borrow_mut().clear();
-                    Value::None
-                }
-                "copy" => Value::list(l.borrow().clone()),
-                "reverse" => {
-                    l.borrow_mut().reverse();
-                    Value::None
-                }
-                "sort" => {
-                    let mut items = l.borrow().clone();
-                    ops::sort_values(&mut items)?;
-                    if a.first().is_some_and(Value::truthy) {
-                        items.reverse();
-                    }
-                    *l.borrow_mut() = items;
-                    Value::None
-                }
-                _ => return no_attr(recv, name),
-            })
-        }
+                *l.borrow_mut() = items;
+                Value::None
+            }
+            _ => return no_attr(recv, name),
+        }),
         Value::Dict(d) => Ok(match name {
             "get" => {
                 arity("get", a, 1, 2)?;
                 a[0].check_hashable()?;
-                d.borrow().get(&a[0]).cloned().unwrap_or_else(|| a.get(1).cloned().unwrap_or(Value::None))
+                d.borrow()
+                    .get(&a[0])
+                    .cloned()
+                    .unwrap_or_else(|| a.get(1).cloned().unwrap_or(Value::None))
             }
             "keys" => Value::list(d.borrow().keys().cloned().collect()),
             "values" => Value::list(d.borrow().values().cloned().collect()),
@@ -532,10 +567,18 @@ fn str_method(recv: &Value, s: &str, name: &str, a: &[Value]) -> R<Value> {
         }
         "replace" => {
             arity("replace", a, 2, 2)?;
-            Value::str(&s.replace(want_str(&a[0], "replace arg")?, want_str(&a[1], "replace arg")?))
+            Value::str(&s.replace(
+                want_str(&a[0], "replace arg")?,
+                want_str(&a[1], "replace arg")?,
+            ))
         }
-        "startswith" => Value::Bool(s.starts_with(want_str(a.first().unwrap_or(&Value::None), "startswith arg")?)),
-        "endswith" => Value::Bool(s.ends_with(want_str(a.first().unwrap_or(&Value::None), "endswith arg")?)),
+        "startswith" => Value::Bool(s.starts_with(want_str(
+            a.first().unwrap_or(&Value::None),
+            "startswith arg",
+        )?)),
+        "endswith" => {
+            Value::Bool(s.ends_with(want_str(a.first().unwrap_or(&Value::None), "endswith arg")?))
+        }
         "find" | "index" => {
             let sub = want_str(a.first().unwrap_or(&Value::None), "must be str")?;
             match s.find(sub) {
@@ -546,13 +589,21 @@ fn str_method(recv: &Value, s: &str, name: &str, a: &[Value]) -> R<Value> {
         }
         "count" => {
             let sub = want_str(a.first().unwrap_or(&Value::None), "must be str")?;
-            Value::Int(if sub.is_empty() { s.chars().count() as i64 + 1 } else { s.matches(sub).count() as i64 })
+            Value::Int(if sub.is_empty() {
+                s.chars().count() as i64 + 1
+            } else {
+                s.matches(sub).count() as i64
+            })
         }
         "title" => {
             let mut out = String::new();
             let mut prev_alpha = false;
             for c in s.chars() {
-                if prev_alpha { out.extend(c.to_lowercase()) } else { out.extend(c.to_uppercase()) }
+                if prev_alpha {
+                    out.extend(c.to_lowercase())
+                } else {
+                    out.extend(c.to_uppercase())
+                }
                 prev_alpha = c.is_alphabetic();
             }
             Value::str(&out)
@@ -560,22 +611,33 @@ fn str_method(recv: &Value, s: &str, name: &str, a: &[Value]) -> R<Value> {
         "capitalize" => {
             let mut cs = s.chars();
             Value::str(&match cs.next() {
-                Some(c) => c.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect::<String>(),
+                Some(c) => c
+                    .to_uppercase()
+                    .chain(cs.flat_map(char::to_lowercase))
+                    .collect::<String>(),
                 None => String::new(),
             })
         }
         "isdigit" => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
         "isalpha" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphabetic)),
         "isalnum" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
-        "isupper" => Value::Bool(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase)),
-        "islower" => Value::Bool(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase)),
+        "isupper" => {
+            Value::Bool(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
+        }
+        "islower" => {
+            Value::Bool(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))
+        }
         "zfill" => {
             let w = a.first().and_then(as_int).unwrap_or(0).max(0) as usize;
             let n = s.chars().count();
             if n >= w {
                 Value::str(s)
             } else {
-                let (sign, rest) = if s.starts_with(['-', '+']) { s.split_at(1) } else { ("", s) };
+                let (sign, rest) = if s.starts_with(['-', '+']) {
+                    s.split_at(1)
+                } else {
+                    ("", s)
+                };
                 Value::str(&format!("{sign}{}{rest}", "0".repeat(w - n)))
             }
         }
@@ -635,10 +697,19 @@ pub fn format_value(v: &Value, spec: &str) -> R<String> {
     }
     let ty: Option<char> = it.next();
     if it.next().is_some() {
-        return value_err(format!("Invalid format specifier '{spec}' for object of type '{}'", v.type_name()));
+        return value_err(format!(
+            "Invalid format specifier '{spec}' for object of type '{}'",
+            v.type_name()
+        ));
     }
     let width: usize = width_s.parse().unwrap_or(0);
-    let bad = || value_err(format!("Unknown format code '{}' for object of type '{}'", ty.unwrap_or(' '), v.type_name()));
+    let bad = || {
+        value_err(format!(
+            "Unknown format code '{}' for object of type '{}'",
+            ty.unwrap_or(' '),
+            v.type_name()
+        ))
+    };
     let (negative, mut body, numeric) = match (v, ty) {
         (Value::Str(s), None | Some('s')) => {
             let s: String = match prec {
@@ -651,7 +722,11 @@ pub fn format_value(v: &Value, spec: &str) -> R<String> {
             let i = as_int(v).unwrap_or(0);
             (i < 0, i.unsigned_abs().to_string(), true)
         }
-        (Value::Int(_) | Value::Bool(_) | Value::Float(_), Some('f' | 'F' | 'e' | 'E' | '%' | 'g' | 'G')) | (Value::Float(_), None) => {
+        (
+            Value::Int(_) | Value::Bool(_) | Value::Float(_),
+            Some('f' | 'F' | 'e' | 'E' | '%' | 'g' | 'G'),
+        )
+        | (Value::Float(_), None) => {
             let f = as_f64(v).unwrap_or(0.0);
             let p = prec.unwrap_or(6);
             let a = f.abs();
@@ -679,7 +754,10 @@ pub fn format_value(v: &Value, spec: &str) -> R<String> {
             (i < 0, s, true)
         }
         (Value::List(_) | Value::Dict(_) | Value::Tuple(_) | Value::None | Value::Ref(_), _) => {
-            return type_err(format!("unsupported format string passed to {}.__format__", v.type_name()));
+            return type_err(format!(
+                "unsupported format string passed to {}.__format__",
+                v.type_name()
+            ));
         }
         _ => return bad(),
     };
@@ -751,14 +829,28 @@ fn fmt_general(a: f64, p: usize) -> String {
         return "0".into();
     }
     let exp = format!("{a:.*e}", p - 1);
-    let e: i32 = exp.split_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+    let e: i32 = exp
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
     let s = if e < -4 || e >= p as i32 {
-        let m = exp.split_once('e').map(|(m, _)| m.to_string()).unwrap_or_default();
-        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.').to_string() } else { m };
+        let m = exp
+            .split_once('e')
+            .map(|(m, _)| m.to_string())
+            .unwrap_or_default();
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            m
+        };
         format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
     } else {
         let f = format!("{a:.*}", (p as i32 - 1 - e).max(0) as usize);
-        if f.contains('.') { f.trim_end_matches('0').trim_end_matches('.').to_string() } else { f }
+        if f.contains('.') {
+            f.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            f
+        }
     };
     s
 }

@@ -58,7 +58,8 @@ impl<'a> Cursor<'a> {
         self.take(1).map(|s| s[0])
     }
     pub fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        self.take(4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
     pub fn u64(&mut self) -> Option<u64> {
         let s = self.take(8)?;
@@ -112,7 +113,13 @@ impl Log {
     /// warning on stderr.
     pub fn open(dir: &Path) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
         let path = dir.join(LOG_FILE);
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| io(&path, e))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
         let mut buf = Vec::new();
         file.read_to_end(&mut buf).map_err(|e| io(&path, e))?;
         let mut records = Vec::new();
@@ -144,7 +151,8 @@ impl Log {
             file.sync_all().map_err(|e| io(&path, e))?;
         }
         use std::io::Seek;
-        file.seek(std::io::SeekFrom::End(0)).map_err(|e| io(&path, e))?;
+        file.seek(std::io::SeekFrom::End(0))
+            .map_err(|e| io(&path, e))?;
         Ok((Log { file }, records))
     }
 
@@ -182,7 +190,11 @@ pub struct CheckpointMeta {
 const MAGIC: &[u8; 4] = b"STCK";
 const VERSION: u32 = 1;
 
-pub fn write_checkpoint(dir: &Path, meta: &CheckpointMeta, state: &[u8]) -> Result<(), RuntimeError> {
+pub fn write_checkpoint(
+    dir: &Path,
+    meta: &CheckpointMeta,
+    state: &[u8],
+) -> Result<(), RuntimeError> {
     let mut p = Vec::with_capacity(state.len() + 32);
     put_u64(&mut p, meta.next_line);
     put_u64(&mut p, meta.results_len);
@@ -235,7 +247,12 @@ pub fn read_checkpoint(dir: &Path) -> Result<Option<(CheckpointMeta, Vec<u8>)>, 
     }
     let mut c = Cursor { b: p, i: 0 };
     let meta = (|| {
-        Some(CheckpointMeta { next_line: c.u64()?, results_len: c.u64()?, requests: c.u64()?, errors: c.u64()? })
+        Some(CheckpointMeta {
+            next_line: c.u64()?,
+            results_len: c.u64()?,
+            requests: c.u64()?,
+            errors: c.u64()?,
+        })
     })()
     .ok_or_else(|| corrupt("truncated"))?;
     Ok(Some((meta, p[c.i..].to_vec())))
@@ -250,7 +267,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("stent-log-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
-        let rec = LogRecord { next_line: 3, entries: vec![(1, "{}".into(), "{\"id\": 1}".into())] };
+        let rec = LogRecord {
+            next_line: 3,
+            entries: vec![(1, "{}".into(), "{\"id\": 1}".into())],
+        };
         {
             let (mut log, recs) = Log::open(&dir).unwrap();
             assert!(recs.is_empty());

@@ -49,7 +49,10 @@ pub struct Engine<'p> {
 }
 
 fn exc_not_found(ty: &str, key: &Key) -> Exc {
-    Exc::new("EntityNotFound", format!("{ty} {} does not exist", key.display()))
+    Exc::new(
+        "EntityNotFound",
+        format!("{ty} {} does not exist", key.display()),
+    )
 }
 
 impl<'p> Engine<'p> {
@@ -57,9 +60,16 @@ impl<'p> Engine<'p> {
         let mut types = Vec::new();
         let mut type_index = HashMap::new();
         for (i, e) in program.entities.iter().enumerate() {
-            let fields: HashMap<&str, usize> =
-                e.fields.iter().enumerate().map(|(j, f)| (f.name.as_str(), j)).collect();
-            let key_field = fields.get(e.key_field.as_str()).copied().unwrap_or(usize::MAX);
+            let fields: HashMap<&str, usize> = e
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(j, f)| (f.name.as_str(), j))
+                .collect();
+            let key_field = fields
+                .get(e.key_field.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
             types.push(TypeInfo {
                 name: Rc::from(e.name.as_str()),
                 def: e,
@@ -70,8 +80,19 @@ impl<'p> Engine<'p> {
             type_index.insert(e.name.as_str(), i);
         }
         let store = types.iter().map(|_| HashMap::new()).collect();
-        let exceptions = program.exceptions.iter().map(|x| (x.name.as_str(), x.base.as_str())).collect();
-        Engine { types, type_index, store, ctor_state: Vec::new(), txn: Txn::default(), exceptions }
+        let exceptions = program
+            .exceptions
+            .iter()
+            .map(|x| (x.name.as_str(), x.base.as_str()))
+            .collect();
+        Engine {
+            types,
+            type_index,
+            store,
+            ctor_state: Vec::new(),
+            txn: Txn::default(),
+            exceptions,
+        }
     }
 
     pub fn entity_count(&self) -> usize {
@@ -105,7 +126,10 @@ impl<'p> Engine<'p> {
     fn touch(&mut self, ty: usize, key: &Key) {
         if self.txn.touched.insert((ty, key.clone())) {
             if let Some(st) = self.store[ty].get(key) {
-                let snap = st.iter().map(|v| v.as_ref().map(Value::deep_copy)).collect();
+                let snap = st
+                    .iter()
+                    .map(|v| v.as_ref().map(Value::deep_copy))
+                    .collect();
                 self.txn.undo.push((ty, key.clone(), Some(snap)));
             }
         }
@@ -115,7 +139,9 @@ impl<'p> Engine<'p> {
         match &req.kind {
             RequestKind::Get { ty, key } => {
                 let info = &self.types[*ty];
-                let st = self.store[*ty].get(key).ok_or_else(|| exc_not_found(&info.name, key))?;
+                let st = self.store[*ty]
+                    .get(key)
+                    .ok_or_else(|| exc_not_found(&info.name, key))?;
                 let mut m = indexmap::IndexMap::new();
                 for (f, v) in info.def.fields.iter().zip(st) {
                     if let Some(v) = v {
@@ -126,7 +152,11 @@ impl<'p> Engine<'p> {
             }
             RequestKind::Create { ty, args } => {
                 let info = &self.types[*ty];
-                let ctor = info.def.constructor.as_ref().ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
+                let ctor = info
+                    .def
+                    .constructor
+                    .as_ref()
+                    .ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
                 let label = format!("{}.__init__()", info.name);
                 let args = conform_args(&label, &ctor.params, args)?;
                 let nfields = info.def.fields.len();
@@ -140,21 +170,35 @@ impl<'p> Engine<'p> {
                     Some(v) => v.as_key().ok_or_else(|| {
                         Exc::new(
                             "TypeError",
-                            format!("{name}.__key__() must return str or int, got {}", v.type_name()),
+                            format!(
+                                "{name}.__key__() must return str or int, got {}",
+                                v.type_name()
+                            ),
                         )
                     })?,
                     None => {
-                        return Err(Exc::new("AttributeError", format!("'{name}' object has no key field")));
+                        return Err(Exc::new(
+                            "AttributeError",
+                            format!("'{name}' object has no key field"),
+                        ));
                     }
                 };
                 if self.store[*ty].contains_key(&key) {
-                    return Err(Exc::new("EntityExists", format!("{name} {} already exists", key.display())));
+                    return Err(Exc::new(
+                        "EntityExists",
+                        format!("{name} {} already exists", key.display()),
+                    ));
                 }
                 self.store[*ty].insert(key.clone(), state);
                 self.txn.undo.push((*ty, key.clone(), None));
                 Ok(Value::Ref(Rc::new(EntityRef { entity: name, key })))
             }
-            RequestKind::Call { ty, key, method, args } => {
+            RequestKind::Call {
+                ty,
+                key,
+                method,
+                args,
+            } => {
                 let info = &self.types[*ty];
                 if !self.store[*ty].contains_key(key) {
                     return Err(exc_not_found(&info.name, key));
@@ -186,11 +230,24 @@ impl<'p> Engine<'p> {
         result_slot: u32,
         remote: bool,
     ) -> Frame<'p> {
-        let n = m.body.as_ref().map(|b| b.slots.len()).unwrap_or(0).max(args.len());
+        let n = m
+            .body
+            .as_ref()
+            .map(|b| b.slots.len())
+            .unwrap_or(0)
+            .max(args.len());
         let mut slots: Vec<Option<Value>> = Vec::with_capacity(n);
         slots.extend(args.into_iter().map(Some));
         slots.resize(n, None);
-        Frame { ty, key, method: m, block: 0, slots, result_slot, remote }
+        Frame {
+            ty,
+            key,
+            method: m,
+            block: 0,
+            slots,
+            result_slot,
+            remote,
+        }
     }
 
     /// The frame loop: runs blocks, follows terminators, pushes and pops frames.
@@ -199,11 +256,19 @@ impl<'p> Engine<'p> {
         loop {
             let depth = stack.len();
             if depth > 2000 {
-                return Err(Exc::new("RecursionError", "maximum recursion depth exceeded"));
+                return Err(Exc::new(
+                    "RecursionError",
+                    "maximum recursion depth exceeded",
+                ));
             }
-            let Some(f) = stack.last_mut() else { return Ok(Value::None) };
+            let Some(f) = stack.last_mut() else {
+                return Ok(Value::None);
+            };
             let method: &'p ir::Method = f.method;
-            let body = method.body.as_ref().ok_or_else(|| Exc::new("NotImplementedError", "method without body"))?;
+            let body = method
+                .body
+                .as_ref()
+                .ok_or_else(|| Exc::new("NotImplementedError", "method without body"))?;
             let block = body
                 .blocks
                 .get(f.block as usize)
@@ -217,14 +282,20 @@ impl<'p> Engine<'p> {
                         Some(c) => interp::eval(self, f, c)?,
                         None => Value::None,
                     };
-                    f.block = if c.truthy() { br.then_block } else { br.else_block };
+                    f.block = if c.truthy() {
+                        br.then_block
+                    } else {
+                        br.else_block
+                    };
                 }
                 Some(terminator::Kind::Return(r)) => {
                     let v = match &r.value {
                         Some(e) => interp::eval(self, f, e)?,
                         None => Value::None,
                     };
-                    let Some(done) = stack.pop() else { return Ok(v) };
+                    let Some(done) = stack.pop() else {
+                        return Ok(v);
+                    };
                     let v = if done.remote { v.deep_copy() } else { v };
                     match stack.last_mut() {
                         None => return Ok(v),
@@ -239,7 +310,11 @@ impl<'p> Engine<'p> {
                     let msg = match &r.message {
                         Some(e) => {
                             let v = interp::eval(self, f, e)?;
-                            if self.is_key_error(&r.exception) { v.repr() } else { v.to_py_str() }
+                            if self.is_key_error(&r.exception) {
+                                v.repr()
+                            } else {
+                                v.to_py_str()
+                            }
                         }
                         None => String::new(),
                     };
@@ -274,13 +349,19 @@ impl<'p> Engine<'p> {
                     let (ty, key) = self.resolve_ref(&target)?;
                     let idx = self.field_index(ty, &g.field)?;
                     self.touch(ty, &key);
-                    let v = self.store[ty].get(&key).and_then(|s| s.get(idx)).and_then(|v| v.as_ref());
+                    let v = self.store[ty]
+                        .get(&key)
+                        .and_then(|s| s.get(idx))
+                        .and_then(|v| v.as_ref());
                     let v = match v {
                         Some(v) => v.deep_copy(),
                         None => {
                             return Err(Exc::new(
                                 "AttributeError",
-                                format!("'{}' object has no attribute '{}'", self.types[ty].name, g.field),
+                                format!(
+                                    "'{}' object has no attribute '{}'",
+                                    self.types[ty].name, g.field
+                                ),
                             ));
                         }
                     };
@@ -288,7 +369,12 @@ impl<'p> Engine<'p> {
                         *s = Some(v);
                     }
                 }
-                None => return Err(Exc::new("NotImplementedError", "unsupported construct: terminator")),
+                None => {
+                    return Err(Exc::new(
+                        "NotImplementedError",
+                        "unsupported construct: terminator",
+                    ));
+                }
             }
         }
     }
@@ -309,20 +395,29 @@ impl<'p> Engine<'p> {
 
     fn method_of(&self, ty: usize, name: &str) -> R<&'p ir::Method> {
         self.types[ty].methods.get(name).copied().ok_or_else(|| {
-            Exc::new("AttributeError", format!("'{}' object has no attribute '{name}'", self.types[ty].name))
+            Exc::new(
+                "AttributeError",
+                format!("'{}' object has no attribute '{name}'", self.types[ty].name),
+            )
         })
     }
 
     fn resolve_ref(&self, v: &Value) -> R<(usize, Key)> {
         match v {
             Value::Ref(r) => {
-                let ty = *self.type_index.get(&*r.entity).ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
+                let ty = *self
+                    .type_index
+                    .get(&*r.entity)
+                    .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
                 if !self.store[ty].contains_key(&r.key) {
                     return Err(exc_not_found(&r.entity, &r.key));
                 }
                 Ok((ty, r.key.clone()))
             }
-            Value::None => Err(Exc::new("AttributeError", "'NoneType' object has no attribute")),
+            Value::None => Err(Exc::new(
+                "AttributeError",
+                "'NoneType' object has no attribute",
+            )),
             other => Err(Exc::new(
                 "AttributeError",
                 format!("'{}' object is not an entity reference", other.type_name()),
@@ -334,7 +429,10 @@ impl<'p> Engine<'p> {
 impl<'p> Host for Engine<'p> {
     fn field_index(&self, ty: usize, name: &str) -> R<usize> {
         self.types[ty].fields.get(name).copied().ok_or_else(|| {
-            Exc::new("AttributeError", format!("'{}' object has no attribute '{name}'", self.types[ty].name))
+            Exc::new(
+                "AttributeError",
+                format!("'{}' object has no attribute '{name}'", self.types[ty].name),
+            )
         })
     }
     fn state(&mut self, ty: usize, key: &Option<Key>) -> R<&mut State> {
@@ -342,7 +440,9 @@ impl<'p> Host for Engine<'p> {
             None => Ok(&mut self.ctor_state),
             Some(k) => {
                 let name = self.types[ty].name.clone();
-                self.store[ty].get_mut(k).ok_or_else(|| exc_not_found(&name, k))
+                self.store[ty]
+                    .get_mut(k)
+                    .ok_or_else(|| exc_not_found(&name, k))
             }
         }
     }

@@ -35,11 +35,19 @@ pub trait Host {
 }
 
 fn unsupported<T>(what: &str) -> R<T> {
-    Err(Exc::new("NotImplementedError", format!("unsupported construct: {what}")))
+    Err(Exc::new(
+        "NotImplementedError",
+        format!("unsupported construct: {what}"),
+    ))
 }
 
 fn need<'a, T>(x: &'a Option<T>, what: &str) -> R<&'a T> {
-    x.as_ref().ok_or_else(|| Exc::new("NotImplementedError", format!("malformed IR: missing {what}")))
+    x.as_ref().ok_or_else(|| {
+        Exc::new(
+            "NotImplementedError",
+            format!("malformed IR: missing {what}"),
+        )
+    })
 }
 
 pub fn literal(v: &ir::Value) -> R<Value> {
@@ -55,14 +63,20 @@ pub fn literal(v: &ir::Value) -> R<Value> {
         Some(Kind::Dict(d)) => {
             let mut m = IndexMap::new();
             for e in &d.entries {
-                m.insert(literal(need(&e.key, "key")?)?, literal(need(&e.value, "value")?)?);
+                m.insert(
+                    literal(need(&e.key, "key")?)?,
+                    literal(need(&e.value, "value")?)?,
+                );
             }
             Value::dict(m)
         }
         Some(Kind::Entity(r)) => {
             let key = literal(need(&r.key, "key")?)?;
             match key.as_key() {
-                Some(k) => Value::Ref(Rc::new(EntityRef { entity: Rc::from(r.entity.as_str()), key: k })),
+                Some(k) => Value::Ref(Rc::new(EntityRef {
+                    entity: Rc::from(r.entity.as_str()),
+                    key: k,
+                })),
                 None => return unsupported("entity literal with a bad key"),
             }
         }
@@ -73,10 +87,18 @@ pub fn read_slot(f: &Frame, i: u32) -> R<Value> {
     match f.slots.get(i as usize) {
         Some(Some(v)) => Ok(v.clone()),
         _ => {
-            let name = f.method.body.as_ref().and_then(|b| b.slots.get(i as usize)).map(|s| s.name.as_str()).unwrap_or("?");
+            let name = f
+                .method
+                .body
+                .as_ref()
+                .and_then(|b| b.slots.get(i as usize))
+                .map(|s| s.name.as_str())
+                .unwrap_or("?");
             Err(Exc::new(
                 "UnboundLocalError",
-                format!("cannot access local variable '{name}' where it is not associated with a value"),
+                format!(
+                    "cannot access local variable '{name}' where it is not associated with a value"
+                ),
             ))
         }
     }
@@ -94,12 +116,17 @@ pub fn self_ref<H: Host>(h: &mut H, f: &Frame) -> R<Value> {
             }
         }
     };
-    Ok(Value::Ref(Rc::new(EntityRef { entity: h.type_name(f.ty), key })))
+    Ok(Value::Ref(Rc::new(EntityRef {
+        entity: h.type_name(f.ty),
+        key,
+    })))
 }
 
 pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
     use expr::Kind;
-    let Some(kind) = &e.kind else { return unsupported("empty expression") };
+    let Some(kind) = &e.kind else {
+        return unsupported("empty expression");
+    };
     Ok(match kind {
         Kind::Literal(v) => literal(v)?,
         Kind::Slot(i) => read_slot(f, *i)?,
@@ -118,7 +145,9 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
         }
         Kind::SelfRef(_) => self_ref(h, f)?,
         Kind::Binary(b) => {
-            let op = BinOp::from_i32(b.op).ok_or_else(|| Exc::new("NotImplementedError", "unsupported construct: operator"))?;
+            let op = BinOp::from_i32(b.op).ok_or_else(|| {
+                Exc::new("NotImplementedError", "unsupported construct: operator")
+            })?;
             let l = eval(h, f, need(&b.left, "left")?)?;
             let r = eval(h, f, need(&b.right, "right")?)?;
             ops::binary(op, &l, &r)?
@@ -136,7 +165,9 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
         Kind::Compare(c) => {
             let mut left = eval(h, f, need(&c.operands.first().cloned(), "operand")?)?;
             for (i, op) in c.ops.iter().enumerate() {
-                let Some(re) = c.operands.get(i + 1) else { return unsupported("compare arity") };
+                let Some(re) = c.operands.get(i + 1) else {
+                    return unsupported("compare arity");
+                };
                 let right = eval(h, f, re)?;
                 let ok = compare_op(*op, &left, &right)?;
                 if !ok {
@@ -276,16 +307,25 @@ pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &ir::AssignTarget, v: Value)
         }
         Some(assign_target::Kind::Unpack(tl)) => {
             let items = ops::iterate(&v).map_err(|_| {
-                Exc::new("TypeError", format!("cannot unpack non-iterable {} object", v.type_name()))
+                Exc::new(
+                    "TypeError",
+                    format!("cannot unpack non-iterable {} object", v.type_name()),
+                )
             })?;
             let n = tl.targets.len();
             if items.len() > n {
-                return Err(Exc::new("ValueError", format!("too many values to unpack (expected {n})")));
+                return Err(Exc::new(
+                    "ValueError",
+                    format!("too many values to unpack (expected {n})"),
+                ));
             }
             if items.len() < n {
                 return Err(Exc::new(
                     "ValueError",
-                    format!("not enough values to unpack (expected {n}, got {})", items.len()),
+                    format!(
+                        "not enough values to unpack (expected {n}, got {})",
+                        items.len()
+                    ),
                 ));
             }
             for (t, x) in tl.targets.iter().zip(items) {
@@ -299,7 +339,8 @@ pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &ir::AssignTarget, v: Value)
 
 /// Reads the current value of a target for augmented assignment, then stores `op`'s result.
 fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, a: &ir::AugAssign) -> R<()> {
-    let op = BinOp::from_i32(a.op).ok_or_else(|| Exc::new("NotImplementedError", "unsupported construct: operator"))?;
+    let op = BinOp::from_i32(a.op)
+        .ok_or_else(|| Exc::new("NotImplementedError", "unsupported construct: operator"))?;
     let t = need(&a.target, "target")?;
     match &t.kind {
         Some(assign_target::Kind::Subscript(s)) => {
@@ -317,7 +358,15 @@ fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, a: &ir::AugAssign) -> R<()> {
             assign(h, f, t, new)
         }
         Some(assign_target::Kind::Field(name)) => {
-            let cur = eval(h, f, &ir::Expr { r#type: None, span: None, kind: Some(expr::Kind::Field(name.clone())) })?;
+            let cur = eval(
+                h,
+                f,
+                &ir::Expr {
+                    r#type: None,
+                    span: None,
+                    kind: Some(expr::Kind::Field(name.clone())),
+                },
+            )?;
             let rhs = eval(h, f, need(&a.value, "value")?)?;
             let new = ops::inplace(op, &cur, &rhs)?;
             assign(h, f, t, new)

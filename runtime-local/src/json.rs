@@ -32,7 +32,10 @@ impl Json {
 }
 
 pub fn parse(text: &str) -> Result<Json, String> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -179,7 +182,10 @@ impl Parser<'_> {
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
         if float {
-            return text.parse().map(Json::Float).or_else(|_| self.err("invalid number"));
+            return text
+                .parse()
+                .map(Json::Float)
+                .or_else(|_| self.err("invalid number"));
         }
         Ok(match text.parse::<i64>() {
             Ok(i) => Json::Int(i),
@@ -187,7 +193,10 @@ impl Parser<'_> {
         })
     }
     fn hex4(&mut self) -> Result<u32, String> {
-        let h = self.s.get(self.i..self.i + 4).and_then(|h| std::str::from_utf8(h).ok());
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match h.and_then(|h| u32::from_str_radix(h, 16).ok()) {
             Some(v) => {
                 self.i += 4;
@@ -201,7 +210,10 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while self.i < self.s.len() && !matches!(self.s[self.i], b'"' | b'\\') && self.s[self.i] >= 0x20 {
+            while self.i < self.s.len()
+                && !matches!(self.s[self.i], b'"' | b'\\')
+                && self.s[self.i] >= 0x20
+            {
                 self.i += 1;
             }
             match std::str::from_utf8(&self.s[start..self.i]) {
@@ -228,7 +240,9 @@ impl Parser<'_> {
                         Some(b't') => out.push('\t'),
                         Some(b'u') => {
                             let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.s[self.i..].starts_with(b"\\u") {
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.s[self.i..].starts_with(b"\\u")
+                            {
                                 self.i += 2;
                                 let lo = self.hex4()?;
                                 if (0xDC00..0xE000).contains(&lo) {
@@ -283,7 +297,11 @@ pub fn write_value(out: &mut String, v: &Value) {
             if f.is_nan() {
                 out.push_str("{\"$float\": \"NaN\"}")
             } else if f.is_infinite() {
-                out.push_str(if *f > 0.0 { "{\"$float\": \"Infinity\"}" } else { "{\"$float\": \"-Infinity\"}" })
+                out.push_str(if *f > 0.0 {
+                    "{\"$float\": \"Infinity\"}"
+                } else {
+                    "{\"$float\": \"-Infinity\"}"
+                })
             } else {
                 out.push_str(&float_repr(*f))
             }
@@ -342,7 +360,10 @@ mod tests {
 
     #[test]
     fn parses_big_ints_apart() {
-        assert_eq!(parse("9223372036854775808").unwrap(), Json::BigInt("9223372036854775808".into()));
+        assert_eq!(
+            parse("9223372036854775808").unwrap(),
+            Json::BigInt("9223372036854775808".into())
+        );
         assert_eq!(parse("1.0").unwrap(), Json::Float(1.0));
         assert!(parse("{\"a\": }").is_err());
         assert_eq!(parse("\"\\u00e9\"").unwrap(), Json::Str("é".into()));

@@ -53,7 +53,9 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             state_dir: None,
             progress: true,
             checkpoint_every: 256,
@@ -75,7 +77,11 @@ pub struct Summary {
 impl Summary {
     pub fn throughput(&self) -> f64 {
         let s = self.wall.as_secs_f64();
-        if s > 0.0 { (self.requests - self.recovered) as f64 / s } else { 0.0 }
+        if s > 0.0 {
+            (self.requests - self.recovered) as f64 / s
+        } else {
+            0.0
+        }
     }
 }
 

@@ -78,7 +78,11 @@ pub fn floor_div_i(a: i64, b: i64) -> R<i64> {
         return Err(zero_div("integer division or modulo by zero"));
     }
     let q = a.checked_div(b).ok_or_else(overflow)?;
-    Ok(if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
+    Ok(if (a % b != 0) && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    })
 }
 
 pub fn mod_i(a: i64, b: i64) -> R<i64> {
@@ -86,7 +90,11 @@ pub fn mod_i(a: i64, b: i64) -> R<i64> {
         return Err(zero_div("integer modulo by zero"));
     }
     let r = a.checked_rem(b).unwrap_or(0);
-    Ok(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
+    Ok(if r != 0 && ((r < 0) != (b < 0)) {
+        r + b
+    } else {
+        r
+    })
 }
 
 fn mod_f(a: f64, b: f64) -> R<f64> {
@@ -207,7 +215,11 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R<Value> {
                 if y < 0 {
                     return value_err("negative shift count");
                 }
-                Value::Int(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y })
+                Value::Int(if y >= 64 {
+                    if x < 0 { -1 } else { 0 }
+                } else {
+                    x >> y
+                })
             }
         });
     }
@@ -234,7 +246,10 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R<Value> {
                 }
                 let r = x.powf(y);
                 if r.is_infinite() && x.is_finite() && y.is_finite() {
-                    return Err(Exc::new("OverflowError", "(34, 'Numerical result out of range')"));
+                    return Err(Exc::new(
+                        "OverflowError",
+                        "(34, 'Numerical result out of range')",
+                    ));
                 }
                 r
             }
@@ -288,7 +303,8 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R<Value> {
 }
 
 fn seq_mul_err<T>(n: &Value, a: &Value, b: &Value, op: BinOp) -> R<T> {
-    if matches!(n, Value::Str(_) | Value::List(_) | Value::Tuple(_)) || matches!(n, Value::Float(_)) {
+    if matches!(n, Value::Str(_) | Value::List(_) | Value::Tuple(_)) || matches!(n, Value::Float(_))
+    {
         return type_err(format!(
             "can't multiply sequence by non-int of type '{}'",
             n.type_name()
@@ -380,7 +396,11 @@ fn cmp_int_float(i: i64, f: f64) -> Ordering {
         Ordering::Equal => {
             // fi may be rounded; compare exactly when f is integral and in range
             if f.abs() < 9.2e18 {
-                i.cmp(&(f as i64)).then(if f.fract() > 0.0 { Ordering::Less } else { Ordering::Equal })
+                i.cmp(&(f as i64)).then(if f.fract() > 0.0 {
+                    Ordering::Less
+                } else {
+                    Ordering::Equal
+                })
             } else {
                 Ordering::Equal
             }
@@ -431,7 +451,10 @@ pub fn contains(container: &Value, item: &Value) -> R<bool> {
             item.check_hashable()?;
             Ok(d.borrow().contains_key(item))
         }
-        _ => type_err(format!("argument of type '{}' is not iterable", container.type_name())),
+        _ => type_err(format!(
+            "argument of type '{}' is not iterable",
+            container.type_name()
+        )),
     }
 }
 
@@ -441,7 +464,10 @@ pub fn iterate(v: &Value) -> R<Vec<Value>> {
         Value::List(l) => Ok(l.borrow().clone()),
         Value::Tuple(t) => Ok(t.as_ref().clone()),
         Value::Dict(d) => Ok(d.borrow().keys().cloned().collect()),
-        Value::Str(s) => Ok(s.chars().map(|c| Value::str(c.encode_utf8(&mut [0; 4]))).collect()),
+        Value::Str(s) => Ok(s
+            .chars()
+            .map(|c| Value::str(c.encode_utf8(&mut [0; 4])))
+            .collect()),
         _ => type_err(format!("'{}' object is not iterable", v.type_name())),
     }
 }
@@ -562,9 +588,7 @@ fn slice_bound(v: &Value) -> R<Option<i64>> {
         Value::None => Ok(None),
         _ => match as_int(v) {
             Some(i) => Ok(Some(i)),
-            None => type_err(
-                "slice indices must be integers or None or have an __index__ method",
-            ),
+            None => type_err("slice indices must be integers or None or have an __index__ method"),
         },
     }
 }
@@ -581,14 +605,24 @@ pub fn slice_indices(len: usize, lower: &Value, upper: &Value, step: &Value) -> 
             None => dflt,
             Some(i) => {
                 let i = if i < 0 { i + len } else { i };
-                if step > 0 { i.clamp(0, len) } else { i.clamp(-1, len - 1) }
+                if step > 0 {
+                    i.clamp(0, len)
+                } else {
+                    i.clamp(-1, len - 1)
+                }
             }
         }
     };
     let (start, stop) = if step > 0 {
-        (clamp(slice_bound(lower)?, 0), clamp(slice_bound(upper)?, len))
+        (
+            clamp(slice_bound(lower)?, 0),
+            clamp(slice_bound(upper)?, len),
+        )
     } else {
-        (clamp(slice_bound(lower)?, len - 1), clamp(slice_bound(upper)?, -1))
+        (
+            clamp(slice_bound(lower)?, len - 1),
+            clamp(slice_bound(upper)?, -1),
+        )
     };
     let mut out = Vec::new();
     let mut i = start;
@@ -608,12 +642,16 @@ pub fn slice(v: &Value, lower: &Value, upper: &Value, step: &Value) -> R<Value> 
         }
         Value::Tuple(t) => {
             let idx = slice_indices(t.len(), lower, upper, step)?;
-            Ok(Value::tuple(idx.into_iter().map(|i| t[i].clone()).collect()))
+            Ok(Value::tuple(
+                idx.into_iter().map(|i| t[i].clone()).collect(),
+            ))
         }
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();
             let idx = slice_indices(chars.len(), lower, upper, step)?;
-            Ok(Value::str(&idx.into_iter().map(|i| chars[i]).collect::<String>()))
+            Ok(Value::str(
+                &idx.into_iter().map(|i| chars[i]).collect::<String>(),
+            ))
         }
         _ => type_err(format!("'{}' object is not subscriptable", v.type_name())),
     }

@@ -19,10 +19,16 @@ use crate::snapshot;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
 
 fn in_schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![Field::new("line", DataType::UInt64, false), Field::new("text", DataType::Utf8, false)]))
+    Arc::new(Schema::new(vec![
+        Field::new("line", DataType::UInt64, false),
+        Field::new("text", DataType::Utf8, false),
+    ]))
 }
 fn out_schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![Field::new("line", DataType::UInt64, false), Field::new("result", DataType::Utf8, false)]))
+    Arc::new(Schema::new(vec![
+        Field::new("line", DataType::UInt64, false),
+        Field::new("result", DataType::Utf8, false),
+    ]))
 }
 
 fn arrow_err(e: arrow_schema::ArrowError) -> RuntimeError {
@@ -46,7 +52,11 @@ fn columns(b: &RecordBatch) -> Result<(&UInt64Array, &StringArray), RuntimeError
 }
 
 /// Router + executor: runs every request of the batch in order; the results as a batch.
-pub fn execute_batch(engine: &mut Engine, batch: &RecordBatch, errors: &mut u64) -> Result<RecordBatch, RuntimeError> {
+pub fn execute_batch(
+    engine: &mut Engine,
+    batch: &RecordBatch,
+    errors: &mut u64,
+) -> Result<RecordBatch, RuntimeError> {
     let (nums, texts) = columns(batch)?;
     let mut out = Vec::with_capacity(batch.num_rows());
     for i in 0..batch.num_rows() {
@@ -55,7 +65,11 @@ pub fn execute_batch(engine: &mut Engine, batch: &RecordBatch, errors: &mut u64)
         out.push(result);
     }
     let results = StringArray::from_iter_values(out.iter().map(String::as_str));
-    RecordBatch::try_new(out_schema(), vec![Arc::new(nums.clone()), Arc::new(results)]).map_err(arrow_err)
+    RecordBatch::try_new(
+        out_schema(),
+        vec![Arc::new(nums.clone()), Arc::new(results)],
+    )
+    .map_err(arrow_err)
 }
 
 /// One workload line → one result line (without the newline).
@@ -100,8 +114,16 @@ struct Durable {
 
 /// Restores the engine from `dir` and replays the log. Returns the state to resume from and
 /// the result lines to re-emit (records after the checkpoint).
-fn recover(engine: &mut Engine, dir: &Path) -> Result<(Log, CheckpointMeta, Vec<String>), RuntimeError> {
-    let mut meta = CheckpointMeta { next_line: 1, results_len: 0, requests: 0, errors: 0 };
+fn recover(
+    engine: &mut Engine,
+    dir: &Path,
+) -> Result<(Log, CheckpointMeta, Vec<String>), RuntimeError> {
+    let mut meta = CheckpointMeta {
+        next_line: 1,
+        results_len: 0,
+        requests: 0,
+        errors: 0,
+    };
     if let Some((m, state)) = durable::read_checkpoint(dir)? {
         snapshot::decode_store(engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
         meta = m;
@@ -129,11 +151,20 @@ fn recover(engine: &mut Engine, dir: &Path) -> Result<(Log, CheckpointMeta, Vec<
     Ok((log, meta, replay))
 }
 
-fn checkpoint(engine: &Engine, d: &mut Durable, out: &mut File, meta: &CheckpointMeta, out_path: &Path) -> Result<(), RuntimeError> {
+fn checkpoint(
+    engine: &Engine,
+    d: &mut Durable,
+    out: &mut File,
+    meta: &CheckpointMeta,
+    out_path: &Path,
+) -> Result<(), RuntimeError> {
     out.flush().map_err(ioe(out_path))?;
     out.sync_data().map_err(ioe(out_path))?;
     let len = out.stream_position().map_err(ioe(out_path))?;
-    let m = CheckpointMeta { results_len: len, ..meta.clone() };
+    let m = CheckpointMeta {
+        results_len: len,
+        ..meta.clone()
+    };
     durable::write_checkpoint(&d.dir, &m, &snapshot::encode_store(engine))?;
     d.log.reset()?;
     d.since_checkpoint = 0;
@@ -152,7 +183,12 @@ pub fn run_workload(
 ) -> Result<Summary, RuntimeError> {
     let start = Instant::now();
     let mut engine = Engine::new(program);
-    let mut meta = CheckpointMeta { next_line: 1, results_len: 0, requests: 0, errors: 0 };
+    let mut meta = CheckpointMeta {
+        next_line: 1,
+        results_len: 0,
+        requests: 0,
+        errors: 0,
+    };
     let mut durable_state = None;
     let mut out_file;
     let mut recovered = 0;
@@ -161,9 +197,17 @@ pub fn run_workload(
         let (log, m, replay) = recover(&mut engine, dir)?;
         meta = m;
         recovered = meta.requests;
-        out_file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(out).map_err(ioe(out))?;
+        out_file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(out)
+            .map_err(ioe(out))?;
         let have = out_file.metadata().map_err(ioe(out))?.len();
-        let ck_len = durable::read_checkpoint(dir)?.map(|(m, _)| m.results_len).unwrap_or(0);
+        let ck_len = durable::read_checkpoint(dir)?
+            .map(|(m, _)| m.results_len)
+            .unwrap_or(0);
         if have < ck_len {
             return Err(RuntimeError::Mismatch(format!(
                 "{} is shorter than the checkpoint says ({have} < {ck_len} bytes)",
@@ -176,11 +220,16 @@ pub fn run_workload(
             out_file.write_all(r.as_bytes()).map_err(ioe(out))?;
             out_file.write_all(b"\n").map_err(ioe(out))?;
         }
-        durable_state = Some(Durable { dir: dir.clone(), log, since_checkpoint: 0 });
+        durable_state = Some(Durable {
+            dir: dir.clone(),
+            log,
+            since_checkpoint: 0,
+        });
     } else {
         out_file = File::create(out).map_err(ioe(out))?;
     }
-    let mut writer = std::io::BufWriter::with_capacity(1 << 16, out_file.try_clone().map_err(ioe(out))?);
+    let mut writer =
+        std::io::BufWriter::with_capacity(1 << 16, out_file.try_clone().map_err(ioe(out))?);
     let reader = BufReader::new(File::open(workload).map_err(ioe(workload))?);
     let progress = opts.progress && std::io::stderr().is_terminal();
     let mut last_progress = Instant::now();
@@ -221,11 +270,16 @@ pub fn run_workload(
                     .enumerate()
                     .map(|(i, (n, l))| (*n, l.clone(), texts.value(i).to_string()))
                     .collect();
-                d.log.append(&LogRecord { next_line: meta.next_line, entries })?;
+                d.log.append(&LogRecord {
+                    next_line: meta.next_line,
+                    entries,
+                })?;
                 d.since_checkpoint += 1;
             }
             for i in 0..results.num_rows() {
-                writer.write_all(texts.value(i).as_bytes()).map_err(ioe(out))?;
+                writer
+                    .write_all(texts.value(i).as_bytes())
+                    .map_err(ioe(out))?;
                 writer.write_all(b"\n").map_err(ioe(out))?;
             }
             if let Some(d) = durable_state.as_mut() {
@@ -236,7 +290,8 @@ pub fn run_workload(
             }
         }
         if progress && last_progress.elapsed().as_millis() > 500 {
-            let rate = meta.requests.saturating_sub(recovered) as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            let rate = meta.requests.saturating_sub(recovered) as f64
+                / start.elapsed().as_secs_f64().max(1e-9);
             eprint!("\r{} requests, {:.0} req/s   ", meta.requests, rate);
             last_progress = Instant::now();
         }
@@ -255,12 +310,20 @@ pub fn run_workload(
     if let Some(p) = state_out {
         fs::write(p, snapshot::dump_json(&engine)).map_err(ioe(p))?;
     }
-    Ok(Summary { requests: meta.requests, errors: meta.errors, recovered, wall: start.elapsed() })
+    Ok(Summary {
+        requests: meta.requests,
+        errors: meta.errors,
+        recovered,
+        wall: start.elapsed(),
+    })
 }
 
 /// The state held in a state dir (checkpoint + log replay), without modifying it: the
 /// state dump entries, for `stent query`.
-pub fn load_state(program: &Program, state_dir: &Path) -> Result<Vec<(String, crate::value::Key, Vec<(String, serde_json::Value)>)>, RuntimeError> {
+pub fn load_state(
+    program: &Program,
+    state_dir: &Path,
+) -> Result<Vec<(String, crate::value::Key, Vec<(String, serde_json::Value)>)>, RuntimeError> {
     let mut engine = Engine::new(program);
     if let Some((_, state)) = durable::read_checkpoint(state_dir)? {
         snapshot::decode_store(&mut engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
@@ -271,7 +334,12 @@ pub fn load_state(program: &Program, state_dir: &Path) -> Result<Vec<(String, cr
         .map(|(t, k, fields)| {
             let fields = fields
                 .into_iter()
-                .map(|(f, v)| (f, serde_json::from_str(&json::to_json(&v)).unwrap_or(serde_json::Value::Null)))
+                .map(|(f, v)| {
+                    (
+                        f,
+                        serde_json::from_str(&json::to_json(&v)).unwrap_or(serde_json::Value::Null),
+                    )
+                })
                 .collect();
             (t, k, fields)
         })
@@ -279,7 +347,9 @@ pub fn load_state(program: &Program, state_dir: &Path) -> Result<Vec<(String, cr
 }
 
 fn meta_replay_readonly(engine: &mut Engine, dir: &Path) -> Result<(), RuntimeError> {
-    let next = durable::read_checkpoint(dir)?.map(|(m, _)| m.next_line).unwrap_or(1);
+    let next = durable::read_checkpoint(dir)?
+        .map(|(m, _)| m.next_line)
+        .unwrap_or(1);
     let path = dir.join(durable::LOG_FILE);
     if !path.exists() {
         return Ok(());

@@ -13,9 +13,20 @@ use crate::value::{EntityRef, Exc, Key, R, Value};
 
 #[derive(Debug, Clone)]
 pub enum RequestKind {
-    Create { ty: usize, args: Vec<Json> },
-    Call { ty: usize, key: Key, method: String, args: Vec<Json> },
-    Get { ty: usize, key: Key },
+    Create {
+        ty: usize,
+        args: Vec<Json>,
+    },
+    Call {
+        ty: usize,
+        key: Key,
+        method: String,
+        args: Vec<Json>,
+    },
+    Get {
+        ty: usize,
+        key: Key,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +70,9 @@ fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
             if members.len() == 1 {
                 if let Some(f) = j.get("$float") {
                     return match f {
-                        Json::Str(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => Ok(()),
+                        Json::Str(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => {
+                            Ok(())
+                        }
                         _ => Err("bad $float value".into()),
                     };
                 }
@@ -71,7 +84,10 @@ fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
 }
 
 pub fn parse_line(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Parsed {
-    let bad_null = |m: String| Parsed::Bad { id: "null".into(), message: format!("line {line_no}: {m}") };
+    let bad_null = |m: String| Parsed::Bad {
+        id: "null".into(),
+        message: format!("line {line_no}: {m}"),
+    };
     let j = match json::parse(line) {
         Ok(j) => j,
         Err(e) => return bad_null(format!("invalid JSON: {e}")),
@@ -95,7 +111,10 @@ pub fn parse_line(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> P
 }
 
 fn parse_body(j: &Json, types: &HashMap<&str, usize>) -> Result<RequestKind, String> {
-    let kinds: Vec<&str> = ["create", "call", "get"].into_iter().filter(|k| j.get(k).is_some()).collect();
+    let kinds: Vec<&str> = ["create", "call", "get"]
+        .into_iter()
+        .filter(|k| j.get(k).is_some())
+        .collect();
     if kinds.len() != 1 {
         return Err("a request needs exactly one of 'create', 'call', 'get'".into());
     }
@@ -114,7 +133,10 @@ fn parse_body(j: &Json, types: &HashMap<&str, usize>) -> Result<RequestKind, Str
         None
     };
     if kind == "get" {
-        return Ok(RequestKind::Get { ty, key: key.unwrap_or(Key::Int(0)) });
+        return Ok(RequestKind::Get {
+            ty,
+            key: key.unwrap_or(Key::Int(0)),
+        });
     }
     let args = match j.get("args") {
         None => Vec::new(),
@@ -129,7 +151,12 @@ fn parse_body(j: &Json, types: &HashMap<&str, usize>) -> Result<RequestKind, Str
         Some(Json::Str(m)) => m.clone(),
         _ => return Err("'method' must be a string".into()),
     };
-    Ok(RequestKind::Call { ty, key: key.unwrap_or(Key::Int(0)), method, args })
+    Ok(RequestKind::Call {
+        ty,
+        key: key.unwrap_or(Key::Int(0)),
+        method,
+        args,
+    })
 }
 
 fn short(j: &Json) -> String {
@@ -150,8 +177,13 @@ pub fn decode(j: &Json) -> Value {
         Json::Str(s) => Value::str(s),
         Json::Arr(a) => Value::list(a.iter().map(decode).collect()),
         Json::Obj(m) => {
-            if let (Some(Json::Str(t)), Some(k)) = (j.get("$entity"), j.get("key").and_then(json_key)) {
-                return Value::Ref(Rc::new(EntityRef { entity: Rc::from(t.as_str()), key: k }));
+            if let (Some(Json::Str(t)), Some(k)) =
+                (j.get("$entity"), j.get("key").and_then(json_key))
+            {
+                return Value::Ref(Rc::new(EntityRef {
+                    entity: Rc::from(t.as_str()),
+                    key: k,
+                }));
             }
             if let (1, Some(Json::Str(f))) = (m.len(), j.get("$float")) {
                 return Value::Float(match f.as_str() {
@@ -179,10 +211,16 @@ fn type_name(t: &ir::Type) -> String {
             Ok(Primitive::None) => "None".into(),
             _ => "Any".into(),
         },
-        Some(r#type::Kind::List(l)) => format!("list[{}]", l.element.as_deref().map(type_name).unwrap_or_default()),
+        Some(r#type::Kind::List(l)) => format!(
+            "list[{}]",
+            l.element.as_deref().map(type_name).unwrap_or_default()
+        ),
         Some(r#type::Kind::Dict(_)) => "dict".into(),
         Some(r#type::Kind::Tuple(_)) => "tuple".into(),
-        Some(r#type::Kind::Optional(o)) => format!("Optional[{}]", o.inner.as_deref().map(type_name).unwrap_or_default()),
+        Some(r#type::Kind::Optional(o)) => format!(
+            "Optional[{}]",
+            o.inner.as_deref().map(type_name).unwrap_or_default()
+        ),
         Some(r#type::Kind::Entity(e)) => e.clone(),
         None => "Any".into(),
     }
@@ -211,7 +249,9 @@ fn is_int_str(s: &str) -> bool {
 
 /// Checks a JSON argument against a parameter type, converting as semantics.md section 4 says.
 fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
-    let Some(kind) = &t.kind else { return Some(decode(j)) };
+    let Some(kind) = &t.kind else {
+        return Some(decode(j));
+    };
     match kind {
         r#type::Kind::Primitive(p) => match (Primitive::try_from(*p).ok()?, j) {
             (Primitive::Int, Json::Int(i)) => Some(Value::Int(*i)),
@@ -238,7 +278,10 @@ fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
         r#type::Kind::List(l) => match j {
             Json::Arr(a) => {
                 let items = match l.element.as_deref() {
-                    Some(et) => a.iter().map(|x| conform(x, et)).collect::<Option<Vec<_>>>()?,
+                    Some(et) => a
+                        .iter()
+                        .map(|x| conform(x, et))
+                        .collect::<Option<Vec<_>>>()?,
                     None => a.iter().map(decode).collect(),
                 };
                 Some(Value::list(items))
@@ -253,7 +296,11 @@ fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
                 if tt.elements.len() != a.len() {
                     return None;
                 }
-                let items = a.iter().zip(&tt.elements).map(|(x, et)| conform(x, et)).collect::<Option<Vec<_>>>()?;
+                let items = a
+                    .iter()
+                    .zip(&tt.elements)
+                    .map(|(x, et)| conform(x, et))
+                    .collect::<Option<Vec<_>>>()?;
                 Some(Value::tuple(items))
             }
             _ => None,
@@ -306,7 +353,12 @@ pub fn conform_args(label: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<V
             Some(t) => conform(a, t).ok_or_else(|| {
                 Exc::new(
                     "TypeError",
-                    format!("{label} argument '{}': expected {}, got {}", p.name, type_name(t), json_type(a)),
+                    format!(
+                        "{label} argument '{}': expected {}, got {}",
+                        p.name,
+                        type_name(t),
+                        json_type(a)
+                    ),
                 )
             })?,
             None => decode(a),

@@ -103,7 +103,10 @@ pub fn get_value(c: &mut Cursor) -> Option<Value> {
         }
         9 => {
             let e = c.string()?;
-            Value::Ref(Rc::new(EntityRef { entity: Rc::from(e.as_str()), key: get_key(c)? }))
+            Value::Ref(Rc::new(EntityRef {
+                entity: Rc::from(e.as_str()),
+                key: get_key(c)?,
+            }))
         }
         _ => return None,
     })

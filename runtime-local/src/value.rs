@@ -21,7 +21,10 @@ pub struct Exc {
 
 impl Exc {
     pub fn new(ty: &str, msg: impl Into<String>) -> Exc {
-        Exc { ty: ty.to_string(), msg: msg.into() }
+        Exc {
+            ty: ty.to_string(),
+            msg: msg.into(),
+        }
     }
 }
 
@@ -179,17 +182,14 @@ impl Value {
             (Bool(a), Bool(b)) => a == b,
             (Int(_) | Bool(_) | Float(_), Int(_) | Bool(_) | Float(_)) => num_eq(self, other),
             (Str(a), Str(b)) => a == b,
-            (List(a), List(b)) => {
-                Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow())
-            }
+            (List(a), List(b)) => Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow()),
             (Tuple(a), Tuple(b)) => seq_eq(a, b),
             (Dict(a), Dict(b)) => {
                 if Rc::ptr_eq(a, b) {
                     return true;
                 }
                 let (a, b) = (a.borrow(), b.borrow());
-                a.len() == b.len()
-                    && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w)))
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w)))
             }
             (Ref(a), Ref(b)) => a == b,
             _ => false,
@@ -230,7 +230,11 @@ fn num_eq(a: &Value, b: &Value) -> bool {
 }
 
 fn int_float_eq(i: i64, f: f64) -> bool {
-    f.is_finite() && f.fract() == 0.0 && f >= -9.223372036854776e18 && f < 9.223372036854776e18 && f as i64 == i
+    f.is_finite()
+        && f.fract() == 0.0
+        && f >= -9.223372036854776e18
+        && f < 9.223372036854776e18
+        && f as i64 == i
 }
 
 pub fn as_int(v: &Value) -> Option<i64> {
@@ -294,7 +298,11 @@ pub fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let sci = format!("{:e}", f); // e.g. "-1.2345e-7", shortest round-trip digits
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -342,7 +350,11 @@ pub fn float_repr(f: f64) -> String {
 
 /// Python `repr(str)`.
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

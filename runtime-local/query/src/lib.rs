@@ -21,7 +21,10 @@ impl std::error::Error for QueryError {}
 
 /// Runs `sql` over the state held in `state_dir`; returns a pretty-printed table.
 pub fn query(state_dir: &Path, program: &Program, sql: &str) -> Result<String, QueryError> {
-    let entries = stent_runtime_local::load_state(program, state_dir).map_err(|e| QueryError(e.to_string()))?;
+    let entries = stent_runtime_local::load_state(program, state_dir)
+        .map_err(|e| QueryError(e.to_string()))?;
     let _ = (entries, sql);
-    Err(QueryError("stent query: SQL execution is not implemented yet".into()))
+    Err(QueryError(
+        "stent query: SQL execution is not implemented yet".into(),
+    ))
 }
