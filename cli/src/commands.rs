@@ -218,6 +218,34 @@ pub fn conformance(root: &Path, engines: &[Engine], filters: &[String]) -> Resul
     })
 }
 
+/// `stent conformance --fuzz N`.
+pub fn fuzz(root: &Path, opts: &crate::fuzz::FuzzOptions) -> Result<ExitCode> {
+    let found = crate::fuzz::fuzz(root, opts, std::io::stderr().is_terminal())?;
+    println!(
+        "{} seeds from {}, {} divergence(s)",
+        opts.seeds,
+        opts.first_seed,
+        found.len()
+    );
+    for d in &found {
+        println!(
+            "seed {} on {} ({} requests after shrinking): {}",
+            d.seed,
+            d.engine.name(),
+            d.requests,
+            d.first_difference
+        );
+        if let Some(p) = &d.kept_at {
+            println!("  kept as {}", p.display());
+        }
+    }
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 /// `stent engines`.
 pub fn engines() -> Result<ExitCode> {
     for engine in [Engine::Local, Engine::Flink, Engine::Beam, Engine::Arroyo] {

@@ -401,7 +401,14 @@ pub fn run_suite(cases: &[Case], engines: &[Engine], progress: bool) -> Result<R
     })
 }
 
-fn run_case(case: &Case, engines: &[Engine], dir: &Path) -> Vec<Status> {
+/// Runs one case on the oracle and each engine, with scratch files in `dir`.
+pub fn run_case(case: &Case, engines: &[Engine], dir: &Path) -> Vec<Status> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return engines
+            .iter()
+            .map(|_| Status::Error(format!("cannot create {}: {e}", dir.display())))
+            .collect();
+    }
     let all_error = |msg: String| engines.iter().map(|_| Status::Error(msg.clone())).collect();
     let loaded = match crate::load::load(&case.program) {
         Ok(l) => l,
@@ -452,8 +459,11 @@ fn run_case(case: &Case, engines: &[Engine], dir: &Path) -> Vec<Status> {
         .collect()
 }
 
-fn tempdir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("stent-conformance-{}", std::process::id()));
+/// A fresh scratch directory for this process.
+pub fn tempdir() -> Result<PathBuf> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("stent-conformance-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

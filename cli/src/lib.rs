@@ -5,4 +5,5 @@
 pub mod commands;
 pub mod conformance;
 pub mod engines;
+pub mod fuzz;
 pub mod load;

@@ -109,6 +109,19 @@ enum Command {
         root: PathBuf,
         /// Run only the cases whose names contain one of these.
         cases: Vec<String>,
+        /// Differential fuzzing instead of the corpus: this many random programs and workloads
+        /// (tests/gen/programs.py), each compared with the oracle.
+        #[arg(long, value_name = "SEEDS")]
+        fuzz: Option<u64>,
+        /// The first fuzzing seed.
+        #[arg(long, default_value_t = 0)]
+        fuzz_seed: u64,
+        /// Requests per fuzzing workload.
+        #[arg(long, default_value_t = 60)]
+        fuzz_requests: usize,
+        /// Where shrunk divergent programs are kept as new cases.
+        #[arg(long, default_value = "tests/conformance")]
+        keep: PathBuf,
     },
     /// List the engines of this build and the guarantees each gives.
     Engines,
@@ -168,7 +181,28 @@ fn main() -> ExitCode {
             engine,
             root,
             cases,
+            fuzz: None,
+            ..
         } => commands::conformance(&root, &engine, &cases),
+        Command::Conformance {
+            engine,
+            root,
+            fuzz: Some(seeds),
+            fuzz_seed,
+            fuzz_requests,
+            keep,
+            ..
+        } => commands::fuzz(
+            &root,
+            &stent_cli::fuzz::FuzzOptions {
+                first_seed: fuzz_seed,
+                seeds,
+                requests: fuzz_requests,
+                engines: engine,
+                keep: Some(keep),
+                shrink_budget: 80,
+            },
+        ),
         Command::Engines => commands::engines(),
         Command::Bench { args } => commands::bench(&args),
     };
