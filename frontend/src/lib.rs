@@ -18,6 +18,7 @@ pub mod lower;
 pub mod resolve;
 pub mod syntax;
 pub mod types;
+pub mod walk;
 
 use std::collections::HashMap;
 

@@ -7,6 +7,7 @@
 
 pub(crate) mod call;
 mod expr;
+mod loops;
 mod stmt;
 
 use std::collections::HashMap;
