@@ -24,8 +24,20 @@ public final class Json {
         p.ws();
         Object v = p.value();
         p.ws();
-        if (p.i != text.length()) throw new ParseError("Extra data: column " + (p.i + 1));
+        if (p.i != text.length()) throw new ParseError(position(text, "Extra data", p.i));
         return v;
+    }
+
+    static String position(String doc, String what, int pos) {
+        int line = 1;
+        int lastNewline = -1;
+        for (int k = 0; k < pos && k < doc.length(); k++) {
+            if (doc.charAt(k) == '\n') {
+                line++;
+                lastNewline = k;
+            }
+        }
+        return what + ": line " + line + " column " + (pos - lastNewline) + " (char " + pos + ")";
     }
 
     private static final class Parser {
@@ -40,8 +52,9 @@ public final class Json {
             while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) i++;
         }
 
+        /** Python's json.JSONDecodeError text: {@code MSG: line L column C (char N)}. */
         ParseError err(String what) {
-            return new ParseError(what + ": column " + (i + 1));
+            return new ParseError(position(s, what, i));
         }
 
         Object value() {

@@ -62,6 +62,16 @@ public final class PyType {
         };
     }
 
+    /** How the oracle names an annotation in messages: {@code list}, not {@code list[int]}. */
+    String hintName() {
+        return switch (kind) {
+            case LIST -> "list";
+            case DICT -> "dict";
+            case TUPLE -> "tuple";
+            default -> toString();
+        };
+    }
+
     private static final class Mismatch extends RuntimeException {
         Mismatch() {
             super(null, null, false, false);
@@ -73,7 +83,7 @@ public final class PyType {
         try {
             return go(v);
         } catch (Mismatch m) {
-            throw PyException.typeError("expected " + this + ", got " + Py.typeName(v));
+            throw PyException.typeError("expected " + hintName() + ", got " + Py.typeName(v));
         }
     }
 
