@@ -186,12 +186,25 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
 
 /// `stent generate`.
 pub fn generate(path: &Path, target: Engine, out: &Path) -> Result<ExitCode> {
-    let _loaded = load_program(path)?;
-    let _ = out;
-    bail!(
-        "`stent generate --target {}` is not built yet; `stent engines` lists what this build has",
-        target.name()
-    )
+    let loaded = load_program(path)?;
+    match target {
+        Engine::Flink => {
+            stent_backend_flink::generate(&loaded.program, out)?;
+            eprintln!(
+                "wrote a Flink {} Maven project to {} (see its README.md to build and run it)",
+                stent_backend_flink::FLINK_VERSION,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Engine::Local => {
+            bail!("the local engine runs the IR directly: use `stent run` or `stent compile`")
+        }
+        Engine::Beam | Engine::Arroyo => bail!(
+            "`stent generate --target {}` is not built yet; `stent engines` lists what this build has",
+            target.name()
+        ),
+    }
 }
 
 /// `stent query`.
