@@ -28,7 +28,7 @@ fn node_label(program: &Program, id: &str) -> String {
 
 fn edge_label(kind: i32, feedback: bool) -> &'static str {
     match (EdgeKind::try_from(kind), feedback) {
-        (_, true) => "calls & replies (feedback)",
+        (_, true) => "calls and replies (feedback)",
         (Ok(EdgeKind::Request), _) => "requests",
         (Ok(EdgeKind::Event), _) => "events",
         (Ok(EdgeKind::Result), _) => "results",
@@ -42,7 +42,7 @@ pub fn render(program: &Program, format: GraphFormat) -> String {
     let empty = Default::default();
     let graph = program.dataflow.as_ref().unwrap_or(&empty);
     let calls = program.call_graph.clone().unwrap_or_default();
-    let sanitize = |s: &str| s.replace(['.', '-', ' '], "_");
+    let sanitize = |s: &str| s.replace(['.', '-', ' ', ':'], "_");
     match format {
         GraphFormat::Dot => {
             let _ = writeln!(
