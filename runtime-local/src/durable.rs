@@ -113,6 +113,7 @@ impl Log {
     /// warning on stderr.
     pub fn open(dir: &Path) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
         let path = dir.join(LOG_FILE);
+        let created = !path.exists();
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -120,6 +121,10 @@ impl Log {
             .truncate(false)
             .open(&path)
             .map_err(|e| io(&path, e))?;
+        if created {
+            // Make the new file's directory entry durable before records are acknowledged.
+            sync_dir(dir);
+        }
         let mut buf = Vec::new();
         file.read_to_end(&mut buf).map_err(|e| io(&path, e))?;
         let mut records = Vec::new();
@@ -142,8 +147,17 @@ impl Log {
             }
         }
         if good < buf.len() {
+            // Dropping intact records after a corrupt one is safe, not just convenient: the
+            // manifest guarantees the workload is unchanged and execution is deterministic, so
+            // the dropped batches are executed again and give byte-identical results (which
+            // recovery re-writes after truncating the results file to the checkpoint's length).
+            let what = if tail_is_torn(&buf[good..]) {
+                "a torn log tail (a crash during an append)"
+            } else {
+                "a corrupt log record (checksum mismatch); the requests after it are executed again"
+            };
             eprintln!(
-                "warning: {}: truncating a torn or corrupt log tail at byte {good} ({} bytes dropped)",
+                "warning: {}: truncating {what} at byte {good} ({} bytes dropped)",
                 path.display(),
                 buf.len() - good
             );
@@ -175,6 +189,16 @@ impl Log {
         use std::io::Seek;
         self.file.seek(std::io::SeekFrom::Start(0)).map_err(e)?;
         self.file.sync_all().map_err(e)
+    }
+}
+
+/// Whether the bytes after the last intact record are a single record cut short (what a crash
+/// during an append leaves) rather than a complete record that fails its checksum.
+fn tail_is_torn(rest: &[u8]) -> bool {
+    let mut c = Cursor { b: rest, i: 0 };
+    match (c.u32(), c.u32()) {
+        (Some(len), Some(_)) => (len as usize) > rest.len() - 8,
+        _ => true,
     }
 }
 
@@ -214,9 +238,7 @@ pub fn write_checkpoint(
     f.sync_all().map_err(|e| io(&tmp, e))?;
     drop(f);
     fs::rename(&tmp, &fin).map_err(|e| io(&fin, e))?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    sync_dir(dir);
     Ok(())
 }
 
@@ -256,6 +278,164 @@ pub fn read_checkpoint(dir: &Path) -> Result<Option<(CheckpointMeta, Vec<u8>)>, 
     })()
     .ok_or_else(|| corrupt("truncated"))?;
     Ok(Some((meta, p[c.i..].to_vec())))
+}
+
+pub const MANIFEST_FILE: &str = "manifest";
+pub const PROGRAM_FILE: &str = "program.pb";
+
+/// What a state dir belongs to. Resuming with another program or workload would silently
+/// apply the checkpointed state to the wrong requests (or decode it against the wrong entity
+/// types), so the first run records fingerprints and later runs must match them.
+#[derive(Debug, Clone, PartialEq)]
+struct Manifest {
+    /// CRC32 and length of the binary IR with `source_path` cleared (so the same program given
+    /// by another relative path still matches).
+    program: (u32, u64),
+    /// CRC32 and length of the workload file's bytes.
+    workload: (u32, u64),
+    /// For messages only.
+    workload_path: String,
+}
+
+const MANIFEST_MAGIC: &[u8; 4] = b"STMF";
+
+fn program_fingerprint(program: &stent_ir::v1::Program) -> Result<(u32, u64), RuntimeError> {
+    let mut p = program.clone();
+    p.source_path.clear();
+    let bytes = stent_ir::encoding::encode(&p, stent_ir::Encoding::Binary)
+        .map_err(|e| RuntimeError::Io(format!("encoding the program: {e}")))?;
+    Ok((crc32fast::hash(&bytes), bytes.len() as u64))
+}
+
+fn workload_fingerprint(workload: &Path) -> Result<(u32, u64), RuntimeError> {
+    let mut f = File::open(workload).map_err(|e| io(workload, e))?;
+    let mut h = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| io(workload, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((h.finalize(), len))
+}
+
+/// Writes `bytes` to `dir/name` atomically (temp file, fsync, rename, directory fsync).
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), RuntimeError> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let fin = dir.join(name);
+    let mut f = File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| io(&tmp, e))?;
+    f.sync_all().map_err(|e| io(&tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, &fin).map_err(|e| io(&fin, e))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+impl Manifest {
+    fn encode(&self) -> Vec<u8> {
+        let mut p = Vec::new();
+        put_u32(&mut p, self.program.0);
+        put_u64(&mut p, self.program.1);
+        put_u32(&mut p, self.workload.0);
+        put_u64(&mut p, self.workload.1);
+        put_bytes(&mut p, self.workload_path.as_bytes());
+        let mut b = MANIFEST_MAGIC.to_vec();
+        put_u32(&mut b, crc32fast::hash(&p));
+        b.extend_from_slice(&p);
+        b
+    }
+    fn decode(b: &[u8]) -> Option<Manifest> {
+        let mut c = Cursor { b, i: 0 };
+        (c.take(4)? == MANIFEST_MAGIC).then_some(())?;
+        let crc = c.u32()?;
+        (crc32fast::hash(&b[c.i..]) == crc).then_some(())?;
+        let m = Manifest {
+            program: (c.u32()?, c.u64()?),
+            workload: (c.u32()?, c.u64()?),
+            workload_path: c.string()?,
+        };
+        (c.i == b.len()).then_some(m)
+    }
+}
+
+/// Binds a state dir to its program and workload. The first run (no manifest yet) stores the
+/// compiled IR (`program.pb`, which `stent query` reads) and the manifest; later runs get
+/// [`RuntimeError::Mismatch`] naming what differs. A dir with a checkpoint or log but no
+/// manifest is refused rather than guessed about.
+pub fn bind_state_dir(
+    dir: &Path,
+    program: &stent_ir::v1::Program,
+    workload: &Path,
+) -> Result<(), RuntimeError> {
+    let want = Manifest {
+        program: program_fingerprint(program)?,
+        workload: workload_fingerprint(workload)?,
+        workload_path: workload.display().to_string(),
+    };
+    let path = dir.join(MANIFEST_FILE);
+    match fs::read(&path) {
+        Ok(b) => {
+            let have = Manifest::decode(&b).ok_or_else(|| {
+                RuntimeError::CorruptCheckpoint(format!("{}: unreadable manifest", path.display()))
+            })?;
+            if have.program != want.program {
+                return Err(RuntimeError::Mismatch(format!(
+                    "{} was written by a different program (its IR differs from this one's); \
+                     use a fresh --state-dir",
+                    dir.display()
+                )));
+            }
+            if have.workload != want.workload {
+                return Err(RuntimeError::Mismatch(format!(
+                    "{} belongs to workload {} ({} bytes), but {} ({} bytes) differs; use a \
+                     fresh --state-dir",
+                    dir.display(),
+                    have.workload_path,
+                    have.workload.1,
+                    want.workload_path,
+                    want.workload.1
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let log_len = fs::metadata(dir.join(LOG_FILE))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            if dir.join(CHECKPOINT_FILE).exists() || log_len > 0 {
+                return Err(RuntimeError::Mismatch(format!(
+                    "{} holds a checkpoint or log but no {MANIFEST_FILE}: not a state dir this \
+                     version can resume",
+                    dir.display()
+                )));
+            }
+            let ir = stent_ir::encoding::encode(program, stent_ir::Encoding::Binary)
+                .map_err(|e| RuntimeError::Io(format!("encoding the program: {e}")))?;
+            // The program first: a manifest always has its program next to it.
+            write_atomic(dir, PROGRAM_FILE, &ir)?;
+            write_atomic(dir, MANIFEST_FILE, &want.encode())
+        }
+        Err(e) => Err(io(&path, e)),
+    }
+}
+
+/// The compiled program stored in a state dir by its first run.
+pub fn read_program(dir: &Path) -> Result<stent_ir::v1::Program, RuntimeError> {
+    let path = dir.join(PROGRAM_FILE);
+    let bytes = fs::read(&path).map_err(|e| io(&path, e))?;
+    stent_ir::encoding::decode(&bytes, stent_ir::Encoding::Binary)
+        .map_err(|e| RuntimeError::CorruptCheckpoint(format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

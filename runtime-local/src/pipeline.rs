@@ -194,6 +194,7 @@ pub fn run_workload(
     let mut recovered = 0;
     if let Some(dir) = &opts.state_dir {
         fs::create_dir_all(dir).map_err(ioe(dir))?;
+        durable::bind_state_dir(dir, program, workload)?;
         let (log, m, replay) = recover(&mut engine, dir)?;
         meta = m;
         recovered = meta.requests;

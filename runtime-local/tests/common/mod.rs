@@ -1,0 +1,285 @@
+//! Shared helpers of the durability tests: workload generators (seeded, deterministic), the
+//! CPython oracle, the `durable_run` driver (runtime-local/examples/durable_run.rs) and
+//! result/state comparison.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+
+/// The repository root (the oracle and the example programs live there).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn example(rel: &str) -> PathBuf {
+    repo_root().join("examples").join(rel)
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stent-durable-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The `durable_run` example binary, built once per test process: `cargo test --test X`
+/// does not build examples, and a stale one would test old code. Building an up-to-date
+/// example is a no-op. It lands in target/<profile>/examples, next to our own target/<profile>/deps.
+pub fn driver() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().unwrap().parent().unwrap();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+                "build",
+                "-q",
+                "-p",
+                "stent-runtime-local",
+                "--example",
+                "durable_run",
+            ]);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                cmd.arg("--release");
+            }
+            let o = cmd.output().expect("cannot run cargo");
+            assert!(
+                o.status.success(),
+                "building durable_run failed: {}",
+                stderr_of(&o)
+            );
+            let p = profile_dir
+                .join("examples")
+                .join(format!("durable_run{}", std::env::consts::EXE_SUFFIX));
+            assert!(p.exists(), "{} missing after building it", p.display());
+            p
+        })
+        .clone()
+}
+
+/// The driver command for one durable run.
+pub fn driver_cmd(program: &Path, workload: &Path, out: &Path, state_dir: &Path) -> Command {
+    let mut c = Command::new(driver());
+    c.arg(program).arg(workload).arg(out).arg(state_dir);
+    c
+}
+
+pub fn stderr_of(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs the CPython oracle; returns (results path, state path).
+pub fn oracle(program: &Path, workload: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = dir.join("oracle.jsonl");
+    let state = dir.join("oracle_state.json");
+    let o = Command::new("python3")
+        .env("PYTHONPATH", repo_root().join("python"))
+        .args(["-m", "stent.oracle"])
+        .arg(program)
+        .arg("--workload")
+        .arg(workload)
+        .arg("--out")
+        .arg(&out)
+        .arg("--state-out")
+        .arg(&state)
+        .output()
+        .expect("python3 is needed for the oracle");
+    assert!(o.status.success(), "oracle failed: {}", stderr_of(&o));
+    (out, state)
+}
+
+/// Results by request id (the id's JSON text), failing on unparsable lines and duplicate ids.
+pub fn results_by_id(path: &Path) -> HashMap<String, Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut by_id = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{}:{}: not JSON ({e}): {line}", path.display(), i + 1));
+        let id = v["id"].to_string();
+        if let Some(prev) = by_id.insert(id.clone(), v) {
+            panic!(
+                "{}: request id {id} answered twice ({prev} and line {})",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+    by_id
+}
+
+/// Asserts each id is answered exactly once and every result (or error type + message) equals
+/// the oracle's. Returns the number of requests compared.
+pub fn assert_results_match(got: &Path, expected: &Path) -> usize {
+    let got = results_by_id(got);
+    let want = results_by_id(expected);
+    let mut diffs = Vec::new();
+    for (id, w) in &want {
+        match got.get(id) {
+            None => diffs.push(format!("{id}: missing")),
+            Some(g) => {
+                let same = match (w.get("error"), g.get("error")) {
+                    (Some(we), Some(ge)) => {
+                        we["type"] == ge["type"] && we["message"] == ge["message"]
+                    }
+                    (None, None) => w.get("result") == g.get("result"),
+                    _ => false,
+                };
+                if !same {
+                    diffs.push(format!("{id}: got {g}, oracle {w}"));
+                }
+            }
+        }
+    }
+    for id in got.keys().filter(|id| !want.contains_key(*id)) {
+        diffs.push(format!("{id}: answered but not in the workload"));
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} result differences, first: {:#?}",
+        diffs.len(),
+        &diffs[..diffs.len().min(5)]
+    );
+    want.len()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn assert_state_match(got: &Path, expected: &Path) {
+    let (g, w) = (read_json(got), read_json(expected));
+    assert!(
+        g == w,
+        "final state differs from the oracle's:\n got {g}\nwant {w}"
+    );
+}
+
+/// Zipf(s) over 0..n by inverse CDF (rand 0.8 has no Zipf without rand_distr).
+pub struct Zipf {
+    cdf: Vec<f64>,
+}
+
+impl Zipf {
+    pub fn new(n: usize, s: f64) -> Zipf {
+        let mut acc = 0.0;
+        let mut cdf: Vec<f64> = (0..n)
+            .map(|i| {
+                acc += 1.0 / ((i + 1) as f64).powf(s);
+                acc
+            })
+            .collect();
+        for c in &mut cdf {
+            *c /= acc;
+        }
+        Zipf { cdf }
+    }
+    pub fn sample(&self, rng: &mut StdRng) -> usize {
+        let u: f64 = rng.r#gen();
+        self.cdf.partition_point(|c| *c < u).min(self.cdf.len() - 1)
+    }
+}
+
+/// A YCSB+T workload for examples/ycsb/ycsb.py: `accounts` creates (balance 100 each), then
+/// `requests` Zipf-skewed transfers (some overdrawing, some to a missing account), reads, and
+/// a few gets, duplicate creates and negative amounts. Only balance-preserving methods are
+/// used, so the sum of balances is an invariant.
+pub fn ycsb_workload(path: &Path, seed: u64, accounts: usize, requests: usize, zipf: f64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let z = Zipf::new(accounts, zipf);
+    let mut s = String::new();
+    for i in 0..accounts {
+        writeln!(
+            s,
+            r#"{{"id": "c{i}", "create": "Account", "args": ["u{i:04}", 100]}}"#
+        )
+        .unwrap();
+    }
+    for j in 0..requests {
+        let a = z.sample(&mut rng);
+        let roll: u32 = rng.gen_range(0..100);
+        if roll < 70 {
+            let mut b = z.sample(&mut rng);
+            if b == a {
+                b = (b + 1) % accounts;
+            }
+            let to = if roll < 2 {
+                "nobody".to_string()
+            } else {
+                format!("u{b:04}")
+            };
+            let amount: i64 = if roll == 2 { -5 } else { rng.gen_range(0..80) };
+            writeln!(
+                s,
+                r#"{{"id": "t{j}", "call": "Account", "key": "u{a:04}", "method": "transfer", "args": [{{"$entity": "Account", "key": "{to}"}}, {amount}]}}"#
+            )
+            .unwrap();
+        } else if roll < 95 {
+            writeln!(
+                s,
+                r#"{{"id": "t{j}", "call": "Account", "key": "u{a:04}", "method": "read", "args": []}}"#
+            )
+            .unwrap();
+        } else if roll < 99 {
+            writeln!(s, r#"{{"id": "t{j}", "get": "Account", "key": "u{a:04}"}}"#).unwrap();
+        } else {
+            writeln!(
+                s,
+                r#"{{"id": "t{j}", "create": "Account", "args": ["u{a:04}", 5]}}"#
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+/// Reads a state dump (a list of {entity, key, state}) as (type, key JSON) -> state.
+pub fn state_entries(path: &Path) -> Vec<(String, Value, Value)> {
+    match read_json(path) {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|e| {
+                (
+                    e["entity"].as_str().unwrap().to_string(),
+                    e["key"].clone(),
+                    e["state"].clone(),
+                )
+            })
+            .collect(),
+        other => panic!("state dump is not a list: {other}"),
+    }
+}
+
+/// Complete records and leftover bytes of a log (format `[len u32][crc32 u32][payload]`, see
+/// durable.rs); checksums are not checked.
+pub fn scan_log(path: &Path) -> (usize, usize) {
+    record_offsets(&std::fs::read(path).unwrap_or_default()).1
+}
+
+/// Start offsets of the complete records of a log, and (records, leftover bytes).
+pub fn record_offsets(b: &[u8]) -> (Vec<usize>, (usize, usize)) {
+    let (mut i, mut starts) = (0usize, Vec::new());
+    while i + 8 <= b.len() {
+        let len = u32::from_le_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+        if i + 8 + len > b.len() {
+            break;
+        }
+        starts.push(i);
+        i += 8 + len;
+    }
+    let n = starts.len();
+    (starts, (n, b.len() - i))
+}
