@@ -1,25 +1,32 @@
 //! Python source to stent IR: parsing, checking, lowering, analyses, diagnostics.
 //!
-//! The driver runs named passes in a fixed order:
+//! The driver runs the named passes of [`PASSES`], in that order:
 //!
 //! 1. `parse`    — [`syntax`]: the one adapter over ruff's parser, into a small owned AST.
 //! 2. `collect`  — [`collect`]: entity classes, exception classes, imports.
 //! 3. `resolve`  — [`resolve`]: annotations to types, fields, keys, method signatures.
 //! 4. `lower`    — [`lower`]: method bodies to CFGs (with the subset checks on the way);
 //!    repeated until inferred return types are stable.
-//! 5. `analyze`  — [`analysis`]: possibly-unbound locals, effects, call graph (Tarjan SCCs),
-//!    dataflow graph.
-//! 6. `validate` — `stent_ir::validate` on the result; a problem is an internal compiler error.
+//! 5. `simplify` — [`simplify`]: unreachable blocks removed, trivial jumps threaded,
+//!    straight-line chains merged, blocks renumbered densely.
+//! 6. `unbound`  — [`analysis::unbound_locals`]: possibly-unbound locals (warnings).
+//! 7. `analyze`  — [`analysis`]: effects, call graph (Tarjan SCCs), dataflow graph.
+//!
+//! `stent_ir::validate` runs after every pass that produces or rewrites IR (marked
+//! [`Pass::produces_ir`]), as long as no error has been reported; a problem it finds is an
+//! internal compiler error (E900) naming the pass that broke the invariant.
 
 pub mod analysis;
 pub mod collect;
 pub mod diag;
 pub mod lower;
 pub mod resolve;
+pub mod simplify;
 pub mod syntax;
 pub mod types;
 pub mod walk;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 pub use diag::{Diagnostic, Severity, Span};
@@ -32,25 +39,101 @@ pub struct Compilation {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Compiles Python source to the IR. `Err` holds at least one error (plus any warnings).
-pub fn compile(path: &str, source: &str) -> Result<Compilation, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let module = match syntax::parse(source) {
-        Ok(m) => m,
-        Err(d) => return Err(d),
-    };
-    let collected = collect::collect(&module, &mut diags);
-    let model = resolve::resolve(&collected, &mut diags);
-    let program = lower_program(path, &model, &mut diags);
-    analysis::unbound_locals(&program, &mut diags);
-    let mut program = program;
-    analysis::analyze(&mut program);
-    if !diags.iter().any(Diagnostic::is_error) {
-        for problem in stent_ir::validate::validate(&program) {
-            diags.push(
+/// One step of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub name: &'static str,
+    /// Whether the pass produces or rewrites IR (the validator runs after it).
+    pub produces_ir: bool,
+}
+
+/// The pipeline, in execution order.
+pub const PASSES: &[Pass] = &[
+    Pass { name: "parse", produces_ir: false },
+    Pass { name: "collect", produces_ir: false },
+    Pass { name: "resolve", produces_ir: false },
+    Pass { name: "lower", produces_ir: true },
+    Pass { name: "simplify", produces_ir: true },
+    Pass { name: "unbound", produces_ir: false },
+    Pass { name: "analyze", produces_ir: true },
+];
+
+/// The state threaded through the passes. Each pass fills in what it produces; the syntax
+/// tree lives in a cell owned by [`compile`] so later products can borrow from it.
+struct Session<'a> {
+    path: &'a str,
+    source: &'a str,
+    module: &'a OnceCell<Vec<syntax::Stmt>>,
+    collected: Option<collect::Collected<'a>>,
+    model: Option<resolve::Model<'a>>,
+    program: Option<v1::Program>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Session<'a> {
+    fn has_errors(&self) -> bool {
+        self.diags.iter().any(Diagnostic::is_error)
+    }
+
+    /// Runs one pass; `Err` stops the pipeline (nothing later can run).
+    fn run(&mut self, pass: &Pass) -> Result<(), ()> {
+        match pass.name {
+            "parse" => match syntax::parse(self.source) {
+                Ok(m) => {
+                    let _ = self.module.set(m);
+                }
+                Err(d) => {
+                    self.diags.extend(d);
+                    return Err(());
+                }
+            },
+            "collect" => {
+                let module: &'a [syntax::Stmt] = self.module.get().ok_or(())?;
+                self.collected = Some(collect::collect(module, &mut self.diags));
+            }
+            "resolve" => {
+                let collected = self.collected.as_ref().ok_or(())?;
+                self.model = Some(resolve::resolve(collected, &mut self.diags));
+            }
+            "lower" => {
+                let model = self.model.as_ref().ok_or(())?;
+                self.program = Some(lower_program(self.path, model, &mut self.diags));
+            }
+            "simplify" => simplify::simplify_program(self.program.as_mut().ok_or(())?),
+            "unbound" => {
+                analysis::unbound_locals(self.program.as_ref().ok_or(())?, &mut self.diags)
+            }
+            "analyze" => analysis::analyze(self.program.as_mut().ok_or(())?),
+            other => unreachable!("pass `{other}` is listed in PASSES but not implemented"),
+        }
+        Ok(())
+    }
+
+    fn validate(&mut self, pass: &Pass) {
+        if self.has_errors() {
+            return;
+        }
+        let Some(program) = &self.program else {
+            return;
+        };
+        // The whole-program graphs only exist once `analyze` has run; earlier passes are
+        // checked for everything else.
+        let pending = |p: &stent_ir::validate::Problem| {
+            (program.dataflow.is_none() && p.message == "missing dataflow graph")
+                || (program.call_graph.is_none() && p.message == "missing call graph")
+        };
+        let problems: Vec<_> = stent_ir::validate::validate(program)
+            .into_iter()
+            .filter(|p| !pending(p))
+            .collect();
+        for problem in problems {
+            self.diags.push(
                 Diagnostic::error(
                     "E900",
-                    format!("internal compiler error: invalid IR: {problem}"),
+                    format!(
+                        "internal compiler error: invalid IR after pass `{}`: {problem}",
+                        pass.name
+                    ),
                     Span {
                         line: 1,
                         col: 1,
@@ -65,14 +148,37 @@ pub fn compile(path: &str, source: &str) -> Result<Compilation, Vec<Diagnostic>>
             );
         }
     }
+}
+
+/// Compiles Python source to the IR. `Err` holds at least one error (plus any warnings).
+pub fn compile(path: &str, source: &str) -> Result<Compilation, Vec<Diagnostic>> {
+    let module = OnceCell::new();
+    let mut s = Session {
+        path,
+        source,
+        module: &module,
+        collected: None,
+        model: None,
+        program: None,
+        diags: Vec::new(),
+    };
+    for pass in PASSES {
+        if s.run(pass).is_err() {
+            break;
+        }
+        if pass.produces_ir {
+            s.validate(pass);
+        }
+    }
+    let program = s.program.take();
+    let mut diags = std::mem::take(&mut s.diags);
     sort_diags(&mut diags);
-    if diags.iter().any(Diagnostic::is_error) {
-        Err(diags)
-    } else {
-        Ok(Compilation {
+    match program {
+        Some(program) if !diags.iter().any(Diagnostic::is_error) => Ok(Compilation {
             program,
             warnings: diags,
-        })
+        }),
+        _ => Err(diags),
     }
 }
 

@@ -170,6 +170,16 @@ pub enum FPart {
     },
 }
 
+/// One `for target in iter if cond...` clause of a comprehension.
+#[derive(Debug, Clone)]
+pub struct Comprehension {
+    pub target: Expr,
+    pub iter: Expr,
+    pub ifs: Vec<Expr>,
+    pub is_async: bool,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub span: Span,
@@ -234,6 +244,22 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Starred(Box<Expr>),
+    /// `[elt for ...]`
+    ListComp {
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    /// `{key: value for ...}`
+    DictComp {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    /// `(elt for ...)`: accepted as the sole argument of a few builtins.
+    Generator {
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
     Unsupported(&'static str),
 }
 
@@ -645,10 +671,23 @@ impl Converter<'_, '_> {
             E::Named(_) => ExprKind::Unsupported("assignment expressions (`:=`)"),
             E::Lambda(_) => ExprKind::Unsupported("lambdas"),
             E::Set(_) => ExprKind::Unsupported("sets"),
-            E::ListComp(_) => ExprKind::Unsupported("list comprehensions"),
+            E::ListComp(c) => ExprKind::ListComp {
+                elt: self.boxed(&c.elt),
+                generators: self.comprehensions(&c.generators),
+            },
             E::SetComp(_) => ExprKind::Unsupported("set comprehensions"),
-            E::DictComp(_) => ExprKind::Unsupported("dict comprehensions"),
-            E::Generator(_) => ExprKind::Unsupported("generator expressions"),
+            E::DictComp(c) => match &c.key {
+                None => ExprKind::Unsupported("`**` in dict comprehensions"),
+                Some(key) => ExprKind::DictComp {
+                    key: self.boxed(key),
+                    value: self.boxed(&c.value),
+                    generators: self.comprehensions(&c.generators),
+                },
+            },
+            E::Generator(g) => ExprKind::Generator {
+                elt: self.boxed(&g.elt),
+                generators: self.comprehensions(&g.generators),
+            },
             E::Await(_) => ExprKind::Unsupported("`await`"),
             E::Yield(_) | E::YieldFrom(_) => ExprKind::Unsupported("`yield` (generators)"),
             E::TString(_) => ExprKind::Unsupported("template strings"),
@@ -656,6 +695,20 @@ impl Converter<'_, '_> {
             E::EllipsisLiteral(_) => ExprKind::Unsupported("`...` (Ellipsis)"),
             E::IpyEscapeCommand(_) => ExprKind::Unsupported("IPython escape commands"),
         }
+    }
+}
+
+impl Converter<'_, '_> {
+    fn comprehensions(&mut self, gens: &[ast::Comprehension]) -> Vec<Comprehension> {
+        gens.iter()
+            .map(|g| Comprehension {
+                target: self.expr(&g.target),
+                iter: self.expr(&g.iter),
+                ifs: g.ifs.iter().map(|c| self.expr(c)).collect(),
+                is_async: g.is_async,
+                span: self.span(g.range),
+            })
+            .collect()
     }
 }
 

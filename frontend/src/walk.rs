@@ -1,6 +1,6 @@
 //! Read-only walks over the owned syntax tree.
 
-use crate::syntax::{Expr, ExprKind, FPart, Stmt, StmtKind};
+use crate::syntax::{Comprehension, Expr, ExprKind, FPart, Stmt, StmtKind};
 
 /// Every `Name` used anywhere under `stmts` (for the unused-import check).
 pub fn used_names(stmts: &[Stmt], out: &mut std::collections::HashSet<String>) {
@@ -147,7 +147,28 @@ pub fn children<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
         }
         ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().for_each(f),
         ExprKind::Starred(v) => f(v),
+        ExprKind::ListComp { elt, generators } | ExprKind::Generator { elt, generators } => {
+            comprehension_children(generators, f);
+            f(elt)
+        }
+        ExprKind::DictComp {
+            key,
+            value,
+            generators,
+        } => {
+            comprehension_children(generators, f);
+            f(key);
+            f(value)
+        }
         _ => {}
+    }
+}
+
+fn comprehension_children<'e>(gens: &'e [Comprehension], f: &mut dyn FnMut(&'e Expr)) {
+    for g in gens {
+        f(&g.iter);
+        f(&g.target);
+        g.ifs.iter().for_each(&mut *f);
     }
 }
 

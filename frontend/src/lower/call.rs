@@ -447,8 +447,20 @@ impl Lowerer<'_, '_> {
             );
             return super::poison(span);
         }
-        let refs: Vec<&Expr> = args.iter().collect();
-        let argv = self.seq(&refs);
+        let argv = match self.generator_arg(b, args) {
+            // `any`/`all` over a generator are decided by the loop itself.
+            Some(v) if matches!(b, Builtin::Any | Builtin::All | Builtin::List) => return v,
+            Some(v) => {
+                let refs: Vec<&Expr> = args[1..].iter().collect();
+                let mut argv = vec![v];
+                argv.extend(self.seq(&refs));
+                argv
+            }
+            None => {
+                let refs: Vec<&Expr> = args.iter().collect();
+                self.seq(&refs)
+            }
+        };
         let ty = builtin_type(b, &argv);
         let call = mk(
             EK::Builtin(ir::BuiltinCall {

@@ -298,14 +298,29 @@ impl Lowerer<'_, '_> {
                 );
                 super::poison(span)
             }
+            ExprKind::ListComp { elt, generators } => {
+                self.comprehension(super::comp::Sink::List(elt), generators, span)
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => self.comprehension(super::comp::Sink::Dict(key, value), generators, span),
+            ExprKind::Generator { .. } => {
+                self.err(
+                    "E106",
+                    "a generator expression is only supported as the argument of `sum`, `min`, `max`, `any`, `all`, `sorted` or `list`",
+                    span,
+                    "generator expression",
+                    "use a list comprehension `[... for ...]` to build a list",
+                );
+                super::poison(span)
+            }
             ExprKind::Unsupported(what) => {
                 let hint = match *what {
                     "lambdas" => "define a method on the entity and call it with `self.m(...)`",
-                    "list comprehensions"
-                    | "generator expressions"
-                    | "dict comprehensions"
-                    | "set comprehensions" => {
-                        "write a `for` loop that appends to a list (or fills a dict)"
+                    "set comprehensions" => {
+                        "use a dict comprehension with `True` values, or a list comprehension"
                     }
                     "sets" => "use a dict with `True` values, or a list",
                     "`await`" => {

@@ -10,12 +10,33 @@ use crate::diag::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
 use crate::types as t;
 
-impl Lowerer<'_, '_> {
+/// What a loop runs per item.
+pub(crate) enum LoopBody<'s, 'f, L> {
+    /// A `for` statement's body (with `break`/`continue`).
+    Stmts(&'s [Stmt]),
+    /// A comprehension clause: the item is bound in a fresh scope, then the callback lowers
+    /// the rest of the clause (called with the block that continues the loop).
+    Comp(&'f mut dyn FnMut(&mut L, u32)),
+}
+
+impl<'m, 'a> Lowerer<'m, 'a> {
     pub(crate) fn for_loop(
         &mut self,
         target: &Expr,
         iter: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) {
+        self.for_each(target, iter, LoopBody::Stmts(body), orelse, span)
+    }
+
+    /// A loop over `iter`, binding each item to `target`.
+    pub(crate) fn for_each(
+        &mut self,
+        target: &Expr,
+        iter: &Expr,
+        body: LoopBody<'_, '_, Self>,
         orelse: &[Stmt],
         span: Span,
     ) {
@@ -137,7 +158,7 @@ impl Lowerer<'_, '_> {
         &mut self,
         target: &Expr,
         args: &[Expr],
-        body: &[Stmt],
+        body: LoopBody<'_, '_, Self>,
         orelse: &[Stmt],
         span: Span,
     ) {
@@ -256,10 +277,14 @@ impl Lowerer<'_, '_> {
         counter: u32,
         step: ir::Expr,
         target: &Expr,
-        body: &[Stmt],
+        body: LoopBody<'_, '_, Self>,
         orelse: &[Stmt],
         span: Span,
     ) {
+        if matches!(body, LoopBody::Comp(_)) {
+            // The iterable was evaluated in the enclosing scope; the target is not.
+            self.bind_fresh(target);
+        }
         let head = self.new_block();
         self.goto(head, span);
         self.switch_to(head);
@@ -290,7 +315,13 @@ impl Lowerer<'_, '_> {
             }),
             span,
         );
-        self.loop_body(head, after, body, span);
+        match body {
+            LoopBody::Stmts(body) => self.loop_body(head, after, body, span),
+            LoopBody::Comp(rest) => {
+                rest(self, head);
+                self.goto(head, span);
+            }
+        }
         if !orelse.is_empty() {
             self.switch_to(else_b);
             self.stmts(orelse);

@@ -6,6 +6,7 @@
 //! suspends is found by lowering it speculatively and rolling the builder back (cached per node).
 
 pub(crate) mod call;
+mod comp;
 mod expr;
 mod loops;
 mod stmt;
@@ -54,6 +55,8 @@ pub(crate) struct Lowerer<'m, 'a> {
     suspends_cache: HashMap<usize, bool>,
     depth: usize,
     typed: std::collections::HashSet<u32>,
+    /// Slots of comprehension variables (temporaries typed like locals).
+    comp_vars: std::collections::HashSet<u32>,
 }
 
 struct Checkpoint {
@@ -90,6 +93,7 @@ pub fn lower_method(
         suspends_cache: HashMap::new(),
         depth: 0,
         typed: Default::default(),
+        comp_vars: Default::default(),
     };
     for p in &sig.params {
         if l.locals.contains_key(&p.name) {
@@ -122,7 +126,10 @@ pub fn lower_method(
     }
     l.new_block();
     l.stmts(&sig.def.body);
-    for b in &mut l.blocks {
+    // Only reachable blocks that fall off the end return None (and count for inference);
+    // the dead blocks opened after `return`/`raise`/`break` are removed by `simplify`.
+    let live = crate::simplify::reachable(&l.blocks);
+    for (b, live) in l.blocks.iter_mut().zip(live) {
         if b.terminator.is_none() {
             b.terminator = Some(ir::Terminator {
                 span: b.span,
@@ -130,7 +137,7 @@ pub fn lower_method(
                     value: Some(lit_none(b.span.map(Span::from).unwrap_or_default())),
                 })),
             });
-            if !is_init {
+            if !is_init && live {
                 // Falling off the end returns None.
                 l.returns.push(t::none());
             }

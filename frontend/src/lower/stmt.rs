@@ -338,11 +338,12 @@ impl Lowerer<'_, '_> {
     }
 
     fn set_local_type(&mut self, slot: u32, name: &str, ty: &ir::Type) {
-        if self.local_ann.contains_key(name) {
+        let comp_var = self.comp_vars.contains(&slot);
+        if self.local_ann.contains_key(name) && !comp_var {
             return;
         }
         if let Some(s) = self.slots.get_mut(slot as usize) {
-            if s.kind != SlotKind::Local as i32 {
+            if s.kind != SlotKind::Local as i32 && !comp_var {
                 return;
             }
             let new = if self.typed.insert(slot) {

@@ -9,5 +9,6 @@ class A:
     def __key__(self):
         return self.name
 
-    def f(self, xs: list[int]) -> list[int]:
-        return [x * 2 for x in xs]
+    def f(self, xs: list[int]) -> int:
+        ys = [y * 2 for y in xs]
+        return y
