@@ -1,4 +1,4 @@
-//! The entity store and the transactional executor of one request.
+//! The program tables, and the transactional executor of one request.
 //!
 //! A request runs as a stack of continuation frames (events.proto): an `Invoke` through a
 //! reference pushes a frame for the callee entity (arguments deep-copied), a `Return` pops it
@@ -7,56 +7,48 @@
 //! worker, which keeps re-entrant chains (A → B → A) trivially correct: the inner frame sees A's
 //! current state.
 //!
-//! Rollback: the first time a request touches an entity, its fields are snapshotted (an undo
-//! log entry, like the oracle's `Transaction.touched`); an exception that leaves the top-level
-//! call restores every snapshot and removes the entity a `create` made.
+//! Transactions: a request never writes the committed [`Store`]. The first touch of an entity
+//! thaws it into the request's private *overlay* (copy-on-first-touch, see `store.rs`); every
+//! frame on that entity works on the overlay entry. On success the entries that were (possibly)
+//! written are frozen into [`Effects::writes`] and the caller commits them; on an exception the
+//! overlay is simply dropped (full rollback across entities, nothing to undo). Every entity the
+//! request looked at, including existence checks of missing ones, is recorded in
+//! [`Effects::reads`]: that read set is what the parallel batch executor validates.
+//!
+//! Name resolution happens once, in [`Tables::new`]: entity types, fields and methods become
+//! indices / direct references, and each frame caches its entity's overlay index, so a field
+//! access is a vector index and no request allocates a label or a map.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use stent_ir::v1::{self as ir, invoke, terminator};
 
 use crate::interp::{self, Frame, Host};
 use crate::request::{Request, RequestKind, conform_args};
+use crate::store::{FrozenState, State, Store, freeze_state, thaw_copy, thaw_state};
 use crate::value::{EntityRef, Exc, Key, R, Value};
 
-pub type State = Vec<Option<Value>>;
+/// The overlay index of a constructor's frame (the entity has no key yet).
+pub const CTOR: usize = usize::MAX;
 
 pub struct TypeInfo<'p> {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub def: &'p ir::EntityType,
     pub fields: HashMap<&'p str, usize>,
     pub methods: HashMap<&'p str, &'p ir::Method>,
     pub key_field: usize,
 }
 
-/// The undo log of the running request.
-#[derive(Default)]
-struct Txn {
-    /// (type, key) -> state before the request touched it; None: created by the request.
-    undo: Vec<(usize, Key, Option<State>)>,
-    touched: std::collections::HashSet<(usize, Key)>,
-}
-
-pub struct Engine<'p> {
+/// Everything resolved from the program once, at load time. Read-only and shared by workers.
+pub struct Tables<'p> {
     pub types: Vec<TypeInfo<'p>>,
     pub type_index: HashMap<&'p str, usize>,
-    pub store: Vec<HashMap<Key, State>>,
-    /// The state of the entity whose constructor is running.
-    ctor_state: State,
-    txn: Txn,
     pub exceptions: HashMap<&'p str, &'p str>,
 }
 
-fn exc_not_found(ty: &str, key: &Key) -> Exc {
-    Exc::new(
-        "EntityNotFound",
-        format!("{ty} {} does not exist", key.display()),
-    )
-}
-
-impl<'p> Engine<'p> {
-    pub fn new(program: &'p ir::Program) -> Engine<'p> {
+impl<'p> Tables<'p> {
+    pub fn new(program: &'p ir::Program) -> Tables<'p> {
         let mut types = Vec::new();
         let mut type_index = HashMap::new();
         for (i, e) in program.entities.iter().enumerate() {
@@ -71,7 +63,7 @@ impl<'p> Engine<'p> {
                 .copied()
                 .unwrap_or(usize::MAX);
             types.push(TypeInfo {
-                name: Rc::from(e.name.as_str()),
+                name: Arc::from(e.name.as_str()),
                 def: e,
                 fields,
                 methods: e.methods.iter().map(|m| (m.name.as_str(), m)).collect(),
@@ -79,93 +71,198 @@ impl<'p> Engine<'p> {
             });
             type_index.insert(e.name.as_str(), i);
         }
-        let store = types.iter().map(|_| HashMap::new()).collect();
         let exceptions = program
             .exceptions
             .iter()
             .map(|x| (x.name.as_str(), x.base.as_str()))
             .collect();
-        Engine {
+        Tables {
             types,
             type_index,
-            store,
-            ctor_state: Vec::new(),
-            txn: Txn::default(),
             exceptions,
         }
     }
 
-    pub fn entity_count(&self) -> usize {
-        self.store.iter().map(HashMap::len).sum()
-    }
-
-    /// Runs one request as a transaction: commits on success, rolls back on an exception.
-    pub fn execute(&mut self, req: &Request) -> R<Value> {
-        self.txn.undo.clear();
-        self.txn.touched.clear();
-        let r = self.run(req);
-        if r.is_err() {
-            self.rollback();
+    /// The type index of a reference's type name (pointer compare first: names are shared).
+    fn type_of(&self, name: &Arc<str>) -> Option<usize> {
+        if let Some(i) = self.types.iter().position(|t| Arc::ptr_eq(&t.name, name)) {
+            return Some(i);
         }
-        r
+        self.type_index.get(&**name).copied()
     }
 
-    fn rollback(&mut self) {
-        for (ty, key, snap) in self.txn.undo.drain(..).rev() {
-            match snap {
-                Some(s) => {
-                    self.store[ty].insert(key, s);
-                }
-                None => {
-                    self.store[ty].remove(&key);
-                }
+    fn is_key_error(&self, name: &str) -> bool {
+        let mut n = name;
+        for _ in 0..64 {
+            if n == "KeyError" {
+                return true;
+            }
+            match self.exceptions.get(n) {
+                Some(b) => n = b,
+                None => return false,
             }
         }
+        false
+    }
+}
+
+/// An entity touched by the running request.
+struct Entry {
+    ty: usize,
+    key: Key,
+    state: State,
+    /// Assigned a field, or handed out a container that may be mutated through an alias.
+    written: bool,
+}
+
+/// Per-thread buffers of the executor, reused across requests.
+#[derive(Default)]
+pub struct Scratch {
+    overlay: Vec<Entry>,
+    reads: Vec<(usize, Key)>,
+    ctor_state: State,
+    logs: Vec<String>,
+}
+
+/// What a finished request did: the entities to commit (empty after an exception), every
+/// entity it observed, and its `print` output.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub writes: Vec<(usize, Key, FrozenState)>,
+    pub reads: Vec<(usize, Key)>,
+    pub logs: Vec<String>,
+}
+
+impl Effects {
+    /// Applies the writes to the store (the commit) and prints the request's log lines.
+    pub fn commit(self, store: &mut Store) {
+        for (ty, key, st) in self.writes {
+            store.insert(ty, key, st);
+        }
+        for l in self.logs {
+            crate::log_line(&l);
+        }
+    }
+}
+
+fn exc_not_found(ty: &str, key: &Key) -> Exc {
+    Exc::new(
+        "EntityNotFound",
+        format!("{ty} {} does not exist", key.display()),
+    )
+}
+
+/// Executes one request against a read-only committed store.
+pub struct Ctx<'a, 'p> {
+    pub t: &'a Tables<'p>,
+    pub store: &'a Store,
+    s: &'a mut Scratch,
+}
+
+impl<'a, 'p> Ctx<'a, 'p> {
+    pub fn new(t: &'a Tables<'p>, store: &'a Store, s: &'a mut Scratch) -> Self {
+        s.overlay.clear();
+        s.reads.clear();
+        s.logs.clear();
+        Ctx { t, store, s }
     }
 
-    fn touch(&mut self, ty: usize, key: &Key) {
-        if self.txn.touched.insert((ty, key.clone())) {
-            if let Some(st) = self.store[ty].get(key) {
-                let snap = st
-                    .iter()
-                    .map(|v| v.as_ref().map(Value::deep_copy))
-                    .collect();
-                self.txn.undo.push((ty, key.clone(), Some(snap)));
+    /// Runs `req`; the result and the effects to commit (none after an exception).
+    pub fn execute(mut self, req: &Request) -> (R<Value>, Effects) {
+        let r = self.run(req);
+        let mut fx = Effects {
+            writes: Vec::new(),
+            reads: std::mem::take(&mut self.s.reads),
+            logs: std::mem::take(&mut self.s.logs),
+        };
+        for e in self.s.overlay.drain(..) {
+            if r.is_ok() && e.written {
+                fx.writes
+                    .push((e.ty, e.key.clone(), freeze_state(&e.state)));
+            }
+            fx.reads.push((e.ty, e.key));
+        }
+        (r, fx)
+    }
+
+    fn find(&self, ty: usize, key: &Key) -> Option<usize> {
+        self.s
+            .overlay
+            .iter()
+            .position(|e| e.ty == ty && e.key == *key)
+    }
+
+    fn exists(&mut self, ty: usize, key: &Key) -> bool {
+        if self.find(ty, key).is_some() {
+            return true;
+        }
+        self.s.reads.push((ty, key.clone()));
+        self.store.contains(ty, key)
+    }
+
+    /// The overlay index of (ty, key), thawing it on first touch.
+    fn touch(&mut self, ty: usize, key: &Key) -> R<usize> {
+        if let Some(i) = self.find(ty, key) {
+            return Ok(i);
+        }
+        match self.store.get(ty, key) {
+            Some(st) => {
+                self.s.overlay.push(Entry {
+                    ty,
+                    key: key.clone(),
+                    state: thaw_state(st),
+                    written: false,
+                });
+                Ok(self.s.overlay.len() - 1)
+            }
+            None => {
+                self.s.reads.push((ty, key.clone()));
+                Err(exc_not_found(&self.t.types[ty].name, key))
             }
         }
     }
 
     fn run(&mut self, req: &Request) -> R<Value> {
+        let t = self.t;
         match &req.kind {
             RequestKind::Get { ty, key } => {
-                let info = &self.types[*ty];
-                let st = self.store[*ty]
-                    .get(key)
-                    .ok_or_else(|| exc_not_found(&info.name, key))?;
+                let info = &t.types[*ty];
                 let mut m = indexmap::IndexMap::new();
-                for (f, v) in info.def.fields.iter().zip(st) {
+                if let Some(i) = self.find(*ty, key) {
+                    for (f, v) in info.def.fields.iter().zip(&self.s.overlay[i].state) {
+                        if let Some(v) = v {
+                            m.insert(Value::str(&f.name), v.deep_copy());
+                        }
+                    }
+                    return Ok(Value::dict(m));
+                }
+                self.s.reads.push((*ty, key.clone()));
+                let st = self
+                    .store
+                    .get(*ty, key)
+                    .ok_or_else(|| exc_not_found(&info.name, key))?;
+                for (f, v) in info.def.fields.iter().zip(st.iter()) {
                     if let Some(v) = v {
-                        m.insert(Value::str(&f.name), v.deep_copy());
+                        m.insert(Value::str(&f.name), thaw_copy(v));
                     }
                 }
                 Ok(Value::dict(m))
             }
             RequestKind::Create { ty, args } => {
-                let info = &self.types[*ty];
+                let info = &t.types[*ty];
                 let ctor = info
                     .def
                     .constructor
                     .as_ref()
                     .ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
-                let label = format!("{}.__init__()", info.name);
-                let args = conform_args(&label, &ctor.params, args)?;
-                let nfields = info.def.fields.len();
+                let args = conform_args(&info.name, "__init__", &ctor.params, args)?;
                 let name = info.name.clone();
                 let kf = info.key_field;
-                self.ctor_state = vec![None; nfields];
-                let frame = self.new_frame(*ty, None, ctor, args, 0, false);
+                self.s.ctor_state.clear();
+                self.s.ctor_state.resize(info.def.fields.len(), None);
+                let frame = new_frame(*ty, None, CTOR, ctor, args, 0, false);
                 self.run_frames(frame)?;
-                let state = std::mem::take(&mut self.ctor_state);
+                let state = std::mem::take(&mut self.s.ctor_state);
                 let key = match state.get(kf).and_then(|v| v.as_ref()) {
                     Some(v) => v.as_key().ok_or_else(|| {
                         Exc::new(
@@ -183,15 +280,19 @@ impl<'p> Engine<'p> {
                         ));
                     }
                 };
-                if self.store[*ty].contains_key(&key) {
+                if self.exists(*ty, &key) {
                     return Err(Exc::new(
                         "EntityExists",
                         format!("{name} {} already exists", key.display()),
                     ));
                 }
-                self.store[*ty].insert(key.clone(), state);
-                self.txn.undo.push((*ty, key.clone(), None));
-                Ok(Value::Ref(Rc::new(EntityRef { entity: name, key })))
+                self.s.overlay.push(Entry {
+                    ty: *ty,
+                    key: key.clone(),
+                    state,
+                    written: true,
+                });
+                Ok(Value::Ref(Arc::new(EntityRef { entity: name, key })))
             }
             RequestKind::Call {
                 ty,
@@ -199,8 +300,8 @@ impl<'p> Engine<'p> {
                 method,
                 args,
             } => {
-                let info = &self.types[*ty];
-                if !self.store[*ty].contains_key(key) {
+                let info = &t.types[*ty];
+                if !self.exists(*ty, key) {
                     return Err(exc_not_found(&info.name, key));
                 }
                 let m = match info.methods.get(method.as_str()) {
@@ -212,50 +313,20 @@ impl<'p> Engine<'p> {
                         ));
                     }
                 };
-                let label = format!("{}.{}()", info.name, method);
-                let args = conform_args(&label, &m.params, args)?;
-                self.touch(*ty, key);
-                let frame = self.new_frame(*ty, Some(key.clone()), m, args, 0, true);
+                let args = conform_args(&info.name, method, &m.params, args)?;
+                let ent = self.touch(*ty, key)?;
+                let frame = new_frame(*ty, Some(key.clone()), ent, m, args, 0, true);
                 self.run_frames(frame)
             }
         }
     }
 
-    fn new_frame(
-        &self,
-        ty: usize,
-        key: Option<Key>,
-        m: &'p ir::Method,
-        args: Vec<Value>,
-        result_slot: u32,
-        remote: bool,
-    ) -> Frame<'p> {
-        let n = m
-            .body
-            .as_ref()
-            .map(|b| b.slots.len())
-            .unwrap_or(0)
-            .max(args.len());
-        let mut slots: Vec<Option<Value>> = Vec::with_capacity(n);
-        slots.extend(args.into_iter().map(Some));
-        slots.resize(n, None);
-        Frame {
-            ty,
-            key,
-            method: m,
-            block: 0,
-            slots,
-            result_slot,
-            remote,
-        }
-    }
-
     /// The frame loop: runs blocks, follows terminators, pushes and pops frames.
     fn run_frames(&mut self, first: Frame<'p>) -> R<Value> {
+        let t = self.t;
         let mut stack: Vec<Frame<'p>> = vec![first];
         loop {
-            let depth = stack.len();
-            if depth > 2000 {
+            if stack.len() > 2000 {
                 return Err(Exc::new(
                     "RecursionError",
                     "maximum recursion depth exceeded",
@@ -310,7 +381,7 @@ impl<'p> Engine<'p> {
                     let msg = match &r.message {
                         Some(e) => {
                             let v = interp::eval(self, f, e)?;
-                            if self.is_key_error(&r.exception) {
+                            if t.is_key_error(&r.exception) {
                                 v.repr()
                             } else {
                                 v.to_py_str()
@@ -324,47 +395,47 @@ impl<'p> Engine<'p> {
                     let args = interp::eval_all(self, f, &inv.args)?;
                     f.block = inv.resume_block;
                     let new = match &inv.callee {
-                        Some(invoke::Callee::Target(t)) => {
-                            let target = interp::eval(self, f, t)?;
+                        Some(invoke::Callee::Target(tg)) => {
+                            let target = interp::eval(self, f, tg)?;
                             let (ty, key) = self.resolve_ref(&target)?;
                             let args = args.iter().map(Value::deep_copy).collect();
-                            let m = self.method_of(ty, &inv.method)?;
-                            self.touch(ty, &key);
-                            self.new_frame(ty, Some(key), m, args, inv.result_slot, true)
+                            let m = method_of(t, ty, &inv.method)?;
+                            let ent = self.touch(ty, &key)?;
+                            new_frame(ty, Some(key), ent, m, args, inv.result_slot, true)
                         }
                         _ => {
-                            let (ty, key) = (f.ty, f.key.clone());
-                            let m = self.method_of(ty, &inv.method)?;
-                            self.new_frame(ty, key, m, args, inv.result_slot, false)
+                            let (ty, key, ent) = (f.ty, f.key.clone(), f.ent);
+                            let m = method_of(t, ty, &inv.method)?;
+                            new_frame(ty, key, ent, m, args, inv.result_slot, false)
                         }
                     };
                     stack.push(new);
                 }
                 Some(terminator::Kind::RemoteGet(g)) => {
                     let target = match &g.target {
-                        Some(t) => interp::eval(self, f, t)?,
+                        Some(tg) => interp::eval(self, f, tg)?,
                         None => Value::None,
                     };
                     f.block = g.resume_block;
                     let (ty, key) = self.resolve_ref(&target)?;
                     let idx = self.field_index(ty, &g.field)?;
-                    self.touch(ty, &key);
-                    let v = self.store[ty]
-                        .get(&key)
-                        .and_then(|s| s.get(idx))
-                        .and_then(|v| v.as_ref());
-                    let v = match v {
-                        Some(v) => v.deep_copy(),
-                        None => {
-                            return Err(Exc::new(
-                                "AttributeError",
-                                format!(
-                                    "'{}' object has no attribute '{}'",
-                                    self.types[ty].name, g.field
-                                ),
-                            ));
-                        }
+                    let v = match self.find(ty, &key) {
+                        Some(i) => self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy),
+                        None => self
+                            .store
+                            .get(ty, &key)
+                            .and_then(|s| s[idx].as_ref())
+                            .map(thaw_copy),
                     };
+                    let v = v.ok_or_else(|| {
+                        Exc::new(
+                            "AttributeError",
+                            format!(
+                                "'{}' object has no attribute '{}'",
+                                t.types[ty].name, g.field
+                            ),
+                        )
+                    })?;
                     if let Some(s) = f.slots.get_mut(g.result_slot as usize) {
                         *s = Some(v);
                     }
@@ -379,37 +450,15 @@ impl<'p> Engine<'p> {
         }
     }
 
-    fn is_key_error(&self, name: &str) -> bool {
-        let mut n = name;
-        for _ in 0..64 {
-            if n == "KeyError" {
-                return true;
-            }
-            match self.exceptions.get(n) {
-                Some(b) => n = b,
-                None => return false,
-            }
-        }
-        false
-    }
-
-    fn method_of(&self, ty: usize, name: &str) -> R<&'p ir::Method> {
-        self.types[ty].methods.get(name).copied().ok_or_else(|| {
-            Exc::new(
-                "AttributeError",
-                format!("'{}' object has no attribute '{name}'", self.types[ty].name),
-            )
-        })
-    }
-
-    fn resolve_ref(&self, v: &Value) -> R<(usize, Key)> {
+    /// A reference's (type, key), checking (and recording) that the entity exists.
+    fn resolve_ref(&mut self, v: &Value) -> R<(usize, Key)> {
         match v {
             Value::Ref(r) => {
-                let ty = *self
-                    .type_index
-                    .get(&*r.entity)
+                let ty = self
+                    .t
+                    .type_of(&r.entity)
                     .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
-                if !self.store[ty].contains_key(&r.key) {
+                if !self.exists(ty, &r.key) {
                     return Err(exc_not_found(&r.entity, &r.key));
                 }
                 Ok((ty, r.key.clone()))
@@ -424,32 +473,139 @@ impl<'p> Engine<'p> {
             )),
         }
     }
+
+    fn state_mut(&mut self, ent: usize) -> &mut State {
+        if ent == CTOR {
+            &mut self.s.ctor_state
+        } else {
+            &mut self.s.overlay[ent].state
+        }
+    }
 }
 
-impl<'p> Host for Engine<'p> {
+fn method_of<'p>(t: &Tables<'p>, ty: usize, name: &str) -> R<&'p ir::Method> {
+    t.types[ty].methods.get(name).copied().ok_or_else(|| {
+        Exc::new(
+            "AttributeError",
+            format!("'{}' object has no attribute '{name}'", t.types[ty].name),
+        )
+    })
+}
+
+fn new_frame<'p>(
+    ty: usize,
+    key: Option<Key>,
+    ent: usize,
+    m: &'p ir::Method,
+    args: Vec<Value>,
+    result_slot: u32,
+    remote: bool,
+) -> Frame<'p> {
+    let n = m
+        .body
+        .as_ref()
+        .map(|b| b.slots.len())
+        .unwrap_or(0)
+        .max(args.len());
+    let mut slots = args.into_iter().map(Some).collect::<Vec<_>>();
+    slots.resize(n, None);
+    Frame {
+        ty,
+        key,
+        ent,
+        method: m,
+        block: 0,
+        slots,
+        result_slot,
+        remote,
+    }
+}
+
+impl Host for Ctx<'_, '_> {
     fn field_index(&self, ty: usize, name: &str) -> R<usize> {
-        self.types[ty].fields.get(name).copied().ok_or_else(|| {
+        self.t.types[ty].fields.get(name).copied().ok_or_else(|| {
             Exc::new(
                 "AttributeError",
-                format!("'{}' object has no attribute '{name}'", self.types[ty].name),
+                format!(
+                    "'{}' object has no attribute '{name}'",
+                    self.t.types[ty].name
+                ),
             )
         })
     }
-    fn state(&mut self, ty: usize, key: &Option<Key>) -> R<&mut State> {
-        match key {
-            None => Ok(&mut self.ctor_state),
-            Some(k) => {
-                let name = self.types[ty].name.clone();
-                self.store[ty]
-                    .get_mut(k)
-                    .ok_or_else(|| exc_not_found(&name, k))
-            }
+    fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value> {
+        let v = self.state_mut(f.ent).get(idx)?.clone()?;
+        if f.ent != CTOR && matches!(v, Value::List(_) | Value::Dict(_)) {
+            // the container may be mutated through this alias
+            self.s.overlay[f.ent].written = true;
+        }
+        Some(v)
+    }
+    fn set_field(&mut self, f: &Frame, idx: usize, v: Value) {
+        if f.ent != CTOR {
+            self.s.overlay[f.ent].written = true;
+        }
+        if let Some(s) = self.state_mut(f.ent).get_mut(idx) {
+            *s = Some(v);
         }
     }
-    fn type_name(&self, ty: usize) -> Rc<str> {
-        self.types[ty].name.clone()
+    fn type_name(&self, ty: usize) -> Arc<str> {
+        self.t.types[ty].name.clone()
     }
     fn key_field(&self, ty: usize) -> usize {
-        self.types[ty].key_field
+        self.t.types[ty].key_field
+    }
+    fn log(&mut self, line: String) {
+        self.s.logs.push(line);
+    }
+}
+
+/// The serial engine: tables, committed store, and one executor's buffers.
+pub struct Engine<'p> {
+    pub tables: Tables<'p>,
+    pub store: Store,
+    scratch: Scratch,
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(program: &'p ir::Program) -> Engine<'p> {
+        let tables = Tables::new(program);
+        let store = Store::new(tables.types.len());
+        Engine {
+            tables,
+            store,
+            scratch: Scratch::default(),
+        }
+    }
+
+    pub fn entity_count(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Runs one request as a transaction and commits it; the result and what it touched.
+    pub fn execute_fx(&mut self, req: &Request) -> (R<Value>, Effects) {
+        let (r, fx) = Ctx::new(&self.tables, &self.store, &mut self.scratch).execute(req);
+        let reads = fx.reads.clone();
+        let writes: Vec<_> = fx
+            .writes
+            .iter()
+            .map(|(t, k, _)| (*t, k.clone(), FrozenState::default()))
+            .collect();
+        fx.commit(&mut self.store);
+        (
+            r,
+            Effects {
+                writes,
+                reads,
+                logs: Vec::new(),
+            },
+        )
+    }
+
+    /// Runs one request as a transaction: commits on success, rolls back on an exception.
+    pub fn execute(&mut self, req: &Request) -> R<Value> {
+        let (r, fx) = Ctx::new(&self.tables, &self.store, &mut self.scratch).execute(req);
+        fx.commit(&mut self.store);
+        r
     }
 }

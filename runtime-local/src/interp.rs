@@ -3,7 +3,7 @@
 //! by the engine ([`crate::engine`]), which owns the continuation-frame stack: statements and
 //! expressions never suspend (body.proto), so this module is a plain recursive evaluator.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use stent_ir::v1::{self as ir, assign_target, expr, format_part, stmt};
@@ -17,6 +17,8 @@ pub struct Frame<'p> {
     pub ty: usize,
     /// None while the constructor runs (the key is not known yet).
     pub key: Option<Key>,
+    /// The entity's index in the request's overlay ([`crate::engine::CTOR`] in a constructor).
+    pub ent: usize,
     pub method: &'p ir::Method,
     pub block: u32,
     pub slots: Vec<Option<Value>>,
@@ -29,9 +31,13 @@ pub struct Frame<'p> {
 /// What expression evaluation needs from the engine: the executing entity's fields.
 pub trait Host {
     fn field_index(&self, ty: usize, name: &str) -> R<usize>;
-    fn state(&mut self, ty: usize, key: &Option<Key>) -> R<&mut Vec<Option<Value>>>;
-    fn type_name(&self, ty: usize) -> Rc<str>;
+    /// Reads field `idx` of the frame's entity (`None`: never assigned).
+    fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value>;
+    fn set_field(&mut self, f: &Frame, idx: usize, v: Value);
+    fn type_name(&self, ty: usize) -> Arc<str>;
     fn key_field(&self, ty: usize) -> usize;
+    /// `print(...)` output of the running request.
+    fn log(&mut self, line: String);
 }
 
 fn unsupported<T>(what: &str) -> R<T> {
@@ -73,8 +79,8 @@ pub fn literal(v: &ir::Value) -> R<Value> {
         Some(Kind::Entity(r)) => {
             let key = literal(need(&r.key, "key")?)?;
             match key.as_key() {
-                Some(k) => Value::Ref(Rc::new(EntityRef {
-                    entity: Rc::from(r.entity.as_str()),
+                Some(k) => Value::Ref(Arc::new(EntityRef {
+                    entity: Arc::from(r.entity.as_str()),
                     key: k,
                 })),
                 None => return unsupported("entity literal with a bad key"),
@@ -109,14 +115,13 @@ pub fn self_ref<H: Host>(h: &mut H, f: &Frame) -> R<Value> {
         Some(k) => k.clone(),
         None => {
             let kf = h.key_field(f.ty);
-            let st = h.state(f.ty, &f.key)?;
-            match st.get(kf).and_then(|v| v.as_ref()).and_then(Value::as_key) {
+            match h.get_field(f, kf).as_ref().and_then(Value::as_key) {
                 Some(k) => k,
                 None => return Err(Exc::new("TypeError", "the entity's key is not set yet")),
             }
         }
     };
-    Ok(Value::Ref(Rc::new(EntityRef {
+    Ok(Value::Ref(Arc::new(EntityRef {
         entity: h.type_name(f.ty),
         key,
     })))
@@ -132,13 +137,12 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
         Kind::Slot(i) => read_slot(f, *i)?,
         Kind::Field(name) => {
             let idx = h.field_index(f.ty, name)?;
-            let tname = h.type_name(f.ty);
-            match h.state(f.ty, &f.key)?.get(idx) {
-                Some(Some(v)) => v.clone(),
-                _ => {
+            match h.get_field(f, idx) {
+                Some(v) => v,
+                None => {
                     return Err(Exc::new(
                         "AttributeError",
-                        format!("'{tname}' object has no attribute '{name}'"),
+                        format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
                     ));
                 }
             }
@@ -294,10 +298,7 @@ pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &ir::AssignTarget, v: Value)
         }
         Some(assign_target::Kind::Field(name)) => {
             let idx = h.field_index(f.ty, name)?;
-            let st = h.state(f.ty, &f.key)?;
-            if let Some(s) = st.get_mut(idx) {
-                *s = Some(v);
-            }
+            h.set_field(f, idx, v);
             Ok(())
         }
         Some(assign_target::Kind::Subscript(s)) => {
@@ -395,7 +396,7 @@ pub fn exec_stmts<H: Host>(h: &mut H, f: &mut Frame, stmts: &[ir::Stmt]) -> R<()
             Some(stmt::Kind::Print(p)) => {
                 let vals = eval_all(h, f, &p.args)?;
                 let line: Vec<String> = vals.iter().map(Value::to_py_str).collect();
-                crate::log_line(&line.join(" "));
+                h.log(line.join(" "));
             }
             None => return unsupported("empty statement"),
         }

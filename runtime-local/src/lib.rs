@@ -23,9 +23,11 @@ pub mod engine;
 pub mod interp;
 pub mod json;
 pub mod ops;
+pub mod parallel;
 pub mod pipeline;
 pub mod request;
 pub mod snapshot;
+pub mod store;
 pub mod value;
 
 use std::path::{Path, PathBuf};

@@ -14,9 +14,8 @@ use stent_ir::v1::Program;
 
 use crate::durable::{self, CheckpointMeta, Log, LogRecord};
 use crate::engine::Engine;
-use crate::request::{Parsed, parse_line};
-use crate::snapshot;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
+use crate::{parallel, snapshot};
 
 fn in_schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
@@ -51,19 +50,20 @@ fn columns(b: &RecordBatch) -> Result<(&UInt64Array, &StringArray), RuntimeError
     }
 }
 
-/// Router + executor: runs every request of the batch in order; the results as a batch.
+/// Router + executor: runs the batch (in parallel with `workers` > 1, see `parallel.rs`);
+/// the results as a batch, in input order.
 pub fn execute_batch(
     engine: &mut Engine,
     batch: &RecordBatch,
+    workers: usize,
     errors: &mut u64,
 ) -> Result<RecordBatch, RuntimeError> {
     let (nums, texts) = columns(batch)?;
-    let mut out = Vec::with_capacity(batch.num_rows());
-    for i in 0..batch.num_rows() {
-        let line_no = nums.value(i);
-        let result = execute_line(engine, texts.value(i), line_no as usize, errors);
-        out.push(result);
-    }
+    let lines: Vec<(u64, &str)> = (0..batch.num_rows())
+        .map(|i| (nums.value(i), texts.value(i)))
+        .collect();
+    let mut stats = parallel::Stats::default();
+    let out = parallel::execute_batch(engine, &lines, workers, errors, &mut stats);
     let results = StringArray::from_iter_values(out.iter().map(String::as_str));
     RecordBatch::try_new(
         out_schema(),
@@ -72,35 +72,7 @@ pub fn execute_batch(
     .map_err(arrow_err)
 }
 
-/// One workload line → one result line (without the newline).
-pub fn execute_line(engine: &mut Engine, text: &str, line_no: usize, errors: &mut u64) -> String {
-    let (id, outcome) = match parse_line(text, line_no, &engine.type_index) {
-        Parsed::Bad { id, message } => (id, Err(crate::value::Exc::new("BadRequest", message))),
-        Parsed::Ok(req) => {
-            let r = engine.execute(&req);
-            (req.id, r)
-        }
-    };
-    let mut s = String::with_capacity(64);
-    s.push_str("{\"id\": ");
-    s.push_str(&id);
-    match outcome {
-        Ok(v) => {
-            s.push_str(", \"result\": ");
-            json::write_value(&mut s, &v);
-            s.push('}');
-        }
-        Err(e) => {
-            *errors += 1;
-            s.push_str(", \"error\": {\"type\": ");
-            json::write_str(&mut s, &e.ty);
-            s.push_str(", \"message\": ");
-            json::write_str(&mut s, &e.msg);
-            s.push_str("}}");
-        }
-    }
-    s
-}
+pub use crate::parallel::execute_line;
 
 fn ioe(p: &Path) -> impl Fn(std::io::Error) -> RuntimeError + '_ {
     move |e| RuntimeError::Io(format!("{}: {e}", path_str(p)))
@@ -260,7 +232,7 @@ pub fn run_workload(
         if !batch.is_empty() || (eof && line_no + 1 > meta.next_line) {
             let input = ingress_batch(&batch)?;
             let mut errs = 0;
-            let results = execute_batch(&mut engine, &input, &mut errs)?;
+            let results = execute_batch(&mut engine, &input, opts.workers, &mut errs)?;
             let (_, texts) = columns(&results)?;
             meta.requests += results.num_rows() as u64;
             meta.errors += errs;

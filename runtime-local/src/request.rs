@@ -3,7 +3,7 @@
 //! `BadRequest` result.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use stent_ir::v1::{self as ir, Primitive, r#type};
@@ -45,7 +45,7 @@ pub enum Parsed {
 fn json_key(j: &Json) -> Option<Key> {
     match j {
         Json::Int(i) => Some(Key::Int(*i)),
-        Json::Str(s) => Some(Key::Str(Rc::from(s.as_str()))),
+        Json::Str(s) => Some(Key::Str(Arc::from(s.as_str()))),
         _ => None,
     }
 }
@@ -180,8 +180,8 @@ pub fn decode(j: &Json) -> Value {
             if let (Some(Json::Str(t)), Some(k)) =
                 (j.get("$entity"), j.get("key").and_then(json_key))
             {
-                return Value::Ref(Rc::new(EntityRef {
-                    entity: Rc::from(t.as_str()),
+                return Value::Ref(Arc::new(EntityRef {
+                    entity: Arc::from(t.as_str()),
                     key: k,
                 }));
             }
@@ -335,8 +335,11 @@ fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
 }
 
 /// Arity and annotation checks for a client request's arguments (TypeError on mismatch).
-pub fn conform_args(label: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<Value>> {
+/// `ty.method()` names the callee in the error (built only on error: this runs per request).
+pub fn conform_args(ty: &str, method: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<Value>> {
+    let label = || format!("{ty}.{method}()");
     if params.len() != args.len() {
+        let label = label();
         let (n, m) = (params.len(), args.len());
         return Err(Exc::new(
             "TypeError",
@@ -354,7 +357,8 @@ pub fn conform_args(label: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<V
                 Exc::new(
                     "TypeError",
                     format!(
-                        "{label} argument '{}': expected {}, got {}",
+                        "{} argument '{}': expected {}, got {}",
+                        label(),
                         p.name,
                         type_name(t),
                         json_type(a)

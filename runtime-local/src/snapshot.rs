@@ -2,13 +2,14 @@
 //! (semantics.md section 7). The binary form keeps what JSON loses: int vs float, tuples,
 //! int dict keys, NaN, unset fields.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use crate::durable::{Cursor, put_bytes};
-use crate::engine::{Engine, State};
+use crate::engine::Engine;
 use crate::json;
+use crate::store::{State, freeze_state, thaw_copy, thaw_state};
 use crate::value::{EntityRef, Key, Value};
 
 fn put_key(b: &mut Vec<u8>, k: &Key) {
@@ -27,7 +28,7 @@ fn put_key(b: &mut Vec<u8>, k: &Key) {
 fn get_key(c: &mut Cursor) -> Option<Key> {
     match c.u8()? {
         0 => Some(Key::Int(c.u64()? as i64)),
-        1 => Some(Key::Str(Rc::from(c.string()?.as_str()))),
+        1 => Some(Key::Str(Arc::from(c.string()?.as_str()))),
         _ => None,
     }
 }
@@ -103,8 +104,8 @@ pub fn get_value(c: &mut Cursor) -> Option<Value> {
         }
         9 => {
             let e = c.string()?;
-            Value::Ref(Rc::new(EntityRef {
-                entity: Rc::from(e.as_str()),
+            Value::Ref(Arc::new(EntityRef {
+                entity: Arc::from(e.as_str()),
                 key: get_key(c)?,
             }))
         }
@@ -115,17 +116,17 @@ pub fn get_value(c: &mut Cursor) -> Option<Value> {
 /// Type name, then (key, field count, fields) for every entity; sorted for determinism.
 pub fn encode_store(engine: &Engine) -> Vec<u8> {
     let mut b = Vec::new();
-    b.extend_from_slice(&(engine.types.len() as u32).to_le_bytes());
-    for (ty, info) in engine.types.iter().enumerate() {
+    b.extend_from_slice(&(engine.tables.types.len() as u32).to_le_bytes());
+    for (ty, info) in engine.tables.types.iter().enumerate() {
         put_bytes(&mut b, info.name.as_bytes());
-        let mut keys: Vec<&Key> = engine.store[ty].keys().collect();
+        let mut keys: Vec<&Key> = engine.store.maps[ty].keys().collect();
         keys.sort();
         b.extend_from_slice(&(keys.len() as u64).to_le_bytes());
         for k in keys {
             put_key(&mut b, k);
-            let st = &engine.store[ty][k];
+            let st = thaw_state(&engine.store.maps[ty][k]);
             b.extend_from_slice(&(st.len() as u32).to_le_bytes());
-            for f in st {
+            for f in &st {
                 match f {
                     None => b.push(0),
                     Some(v) => {
@@ -146,10 +147,10 @@ pub fn decode_store(engine: &mut Engine, bytes: &[u8]) -> Result<(), String> {
     let ntypes = c.u32().ok_or_else(bad)?;
     for _ in 0..ntypes {
         let name = c.string().ok_or_else(bad)?;
-        let ty = *engine
-            .type_index
-            .get(name.as_str())
-            .ok_or_else(|| format!("checkpoint has entity type {name} that the program lacks"))?;
+        let ty =
+            *engine.tables.type_index.get(name.as_str()).ok_or_else(|| {
+                format!("checkpoint has entity type {name} that the program lacks")
+            })?;
         let n = c.u64().ok_or_else(bad)?;
         for _ in 0..n {
             let key = get_key(&mut c).ok_or_else(bad)?;
@@ -161,7 +162,7 @@ pub fn decode_store(engine: &mut Engine, bytes: &[u8]) -> Result<(), String> {
                     _ => Some(get_value(&mut c).ok_or_else(bad)?),
                 });
             }
-            engine.store[ty].insert(key, st);
+            engine.store.insert(ty, key, freeze_state(&st));
         }
     }
     if c.i != bytes.len() {
@@ -175,21 +176,22 @@ pub type DumpEntry = (String, Key, Vec<(String, Value)>);
 
 /// The state dump sorted by type name, then key (ints numerically, strings by code point).
 pub fn dump_entries(engine: &Engine) -> Vec<DumpEntry> {
-    let mut order: Vec<usize> = (0..engine.types.len()).collect();
-    order.sort_by(|a, b| engine.types[*a].name.cmp(&engine.types[*b].name));
+    let types = &engine.tables.types;
+    let mut order: Vec<usize> = (0..types.len()).collect();
+    order.sort_by(|a, b| types[*a].name.cmp(&types[*b].name));
     let mut out = Vec::new();
     for ty in order {
-        let info = &engine.types[ty];
-        let mut keys: Vec<&Key> = engine.store[ty].keys().collect();
+        let info = &types[ty];
+        let mut keys: Vec<&Key> = engine.store.maps[ty].keys().collect();
         keys.sort();
         for k in keys {
-            let st = &engine.store[ty][k];
+            let st = &engine.store.maps[ty][k];
             let fields = info
                 .def
                 .fields
                 .iter()
-                .zip(st)
-                .filter_map(|(f, v)| v.as_ref().map(|v| (f.name.clone(), v.clone())))
+                .zip(st.iter())
+                .filter_map(|(f, v)| v.as_ref().map(|v| (f.name.clone(), thaw_copy(v))))
                 .collect();
             out.push((info.name.to_string(), k.clone(), fields));
         }

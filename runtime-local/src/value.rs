@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -44,7 +45,7 @@ pub fn overflow() -> Exc {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
     Int(i64),
-    Str(Rc<str>),
+    Str(Arc<str>),
 }
 
 impl Key {
@@ -66,7 +67,7 @@ impl Key {
 /// A reference to an entity: type name and key. Equality is by (type, key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntityRef {
-    pub entity: Rc<str>,
+    pub entity: Arc<str>,
     pub key: Key,
 }
 
@@ -79,16 +80,16 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     List(List),
     Tuple(Rc<Vec<Value>>),
     Dict(Dict),
-    Ref(Rc<EntityRef>),
+    Ref(Arc<EntityRef>),
 }
 
 impl Value {
     pub fn str(s: &str) -> Value {
-        Value::Str(Rc::from(s))
+        Value::Str(Arc::from(s))
     }
     pub fn list(v: Vec<Value>) -> Value {
         Value::List(Rc::new(RefCell::new(v)))
@@ -209,7 +210,7 @@ impl Value {
             (List(a), List(b)) => Rc::ptr_eq(a, b),
             (Dict(a), Dict(b)) => Rc::ptr_eq(a, b),
             (Tuple(a), Tuple(b)) => Rc::ptr_eq(a, b),
-            (Ref(a), Ref(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Ref(a), Ref(b)) => Arc::ptr_eq(a, b) || a == b,
             _ => false,
         }
     }
