@@ -11,7 +11,7 @@ mod runner;
 pub use project::{
     FLINK_VERSION, GENERATED_PACKAGE, KAFKA_CONNECTOR_VERSION, generate, project_files,
 };
-pub use runner::{FlinkRunOptions, RunSummary, run};
+pub use runner::{BuiltJob, FlinkRunOptions, RunSummary, build, env_path, run};
 
 /// Errors of the Flink backend.
 #[derive(Debug, thiserror::Error)]

@@ -29,17 +29,20 @@ pub struct FlinkRunOptions {
     pub javac: String,
     /// Extra JVM options for the job (default: a small, fast-starting JVM).
     pub jvm_args: Vec<String>,
+    /// Extra arguments of the generated `Main` (e.g. `--checkpoint-interval-ms 200`,
+    /// `--fail-once-after-checkpoint true`, `--stats-out FILE`: see `StentJob`).
+    pub job_args: Vec<String>,
 }
 
 impl Default for FlinkRunOptions {
-    /// `$STENT_FLINK_WORK` (default: `$TMPDIR/stent-flink`), `$STENT_MAVEN_REPO`.
+    /// `$STENT_FLINK_WORK` (default: `$TMPDIR/stent-flink`), `$STENT_MAVEN_REPO`; an empty
+    /// variable counts as unset.
     fn default() -> Self {
-        let work_dir = std::env::var_os("STENT_FLINK_WORK")
-            .map(PathBuf::from)
+        let work_dir = env_path("STENT_FLINK_WORK")
             .unwrap_or_else(|| std::env::temp_dir().join("stent-flink"));
         FlinkRunOptions {
             work_dir,
-            maven_repo: std::env::var_os("STENT_MAVEN_REPO").map(PathBuf::from),
+            maven_repo: env_path("STENT_MAVEN_REPO"),
             mvn: "mvn".into(),
             java: "java".into(),
             javac: "javac".into(),
@@ -48,8 +51,16 @@ impl Default for FlinkRunOptions {
                 "-XX:TieredStopAtLevel=1".into(),
                 "-Xss8m".into(),
             ],
+            job_args: Vec::new(),
         }
     }
+}
+
+/// A path from the environment; unset and empty are the same.
+pub fn env_path(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// What a run did.
@@ -150,7 +161,7 @@ fn runtime(opts: &FlinkRunOptions) -> Result<(PathBuf, String), FlinkError> {
             if offline {
                 cmd.arg("-o");
             }
-            if let Some(repo) = &opts.maven_repo {
+            if let Some(repo) = opts.maven_repo.as_ref().filter(|r| !r.as_os_str().is_empty()) {
                 cmd.arg(format!("-Dmaven.repo.local={}", repo.display()));
             }
             cmd.arg("dependency:build-classpath")
@@ -171,15 +182,36 @@ fn runtime(opts: &FlinkRunOptions) -> Result<(PathBuf, String), FlinkError> {
     Ok((dir.join("classes"), classpath.trim().to_string()))
 }
 
-/// Generates, builds and runs `program` on an embedded MiniCluster over `workload`, writing
-/// results (and the state dump) in the oracle's formats.
-pub fn run(
-    program: &Program,
-    workload: &Path,
-    out: &Path,
-    state_out: Option<&Path>,
-    opts: &FlinkRunOptions,
-) -> Result<RunSummary, FlinkError> {
+/// A generated program, compiled and ready to run.
+#[derive(Debug, Clone)]
+pub struct BuiltJob {
+    /// The generated project.
+    pub project_dir: PathBuf,
+    /// The job's full classpath (program classes, runtime classes, dependencies).
+    pub classpath: String,
+    /// Time spent building (shared runtime on first use, then the program's own classes).
+    pub build: Duration,
+    java: String,
+    jvm_args: Vec<String>,
+    job_args: Vec<String>,
+}
+
+impl BuiltJob {
+    /// `java ... stent.generated.Main` with the options' JVM and job arguments; add the mode's
+    /// arguments (`--workload ... --out ...`, or `--kafka-brokers ...`) and run it.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.java);
+        cmd.args(&self.jvm_args)
+            .arg("-cp")
+            .arg(&self.classpath)
+            .arg(format!("{GENERATED_PACKAGE}.Main"))
+            .args(&self.job_args);
+        cmd
+    }
+}
+
+/// Generates and compiles `program` (the shared runtime on first use), without running it.
+pub fn build(program: &Program, opts: &FlinkRunOptions) -> Result<BuiltJob, FlinkError> {
     let started = Instant::now();
     std::fs::create_dir_all(&opts.work_dir).map_err(FlinkError::io(format!(
         "creating {}",
@@ -209,19 +241,33 @@ pub fn run(
         std::fs::write(classes.join(".stent-built"), "")
             .map_err(FlinkError::io("marking build"))?;
     }
-    let build = started.elapsed();
-
-    let started = Instant::now();
-    let mut cmd = Command::new(&opts.java);
-    cmd.args(&opts.jvm_args)
-        .arg("-cp")
-        .arg(format!(
+    Ok(BuiltJob {
+        project_dir: project,
+        classpath: format!(
             "{}{sep}{}{sep}{deps}",
             classes.display(),
             runtime_classes.display()
-        ))
-        .arg(format!("{GENERATED_PACKAGE}.Main"))
-        .arg("--workload")
+        ),
+        build: started.elapsed(),
+        java: opts.java.clone(),
+        jvm_args: opts.jvm_args.clone(),
+        job_args: opts.job_args.clone(),
+    })
+}
+
+/// Generates, builds and runs `program` on an embedded MiniCluster over `workload`, writing
+/// results (and the state dump) in the oracle's formats.
+pub fn run(
+    program: &Program,
+    workload: &Path,
+    out: &Path,
+    state_out: Option<&Path>,
+    opts: &FlinkRunOptions,
+) -> Result<RunSummary, FlinkError> {
+    let job = build(program, opts)?;
+    let started = Instant::now();
+    let mut cmd = job.command();
+    cmd.arg("--workload")
         .arg(abs(workload)?)
         .arg("--out")
         .arg(abs(out)?);
@@ -235,8 +281,8 @@ pub fn run(
         .count();
     Ok(RunSummary {
         results,
-        project_dir: project,
-        build,
+        project_dir: job.project_dir,
+        build: job.build,
         run: started.elapsed(),
     })
 }

@@ -166,9 +166,7 @@ fn conformance_on_minicluster() {
     let opts = FlinkRunOptions {
         work_dir: work.join("work"),
         maven_repo: Some(
-            std::env::var_os("STENT_MAVEN_REPO")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| root().join("target/stent-m2")),
+            stent_backend_flink::env_path("STENT_MAVEN_REPO").unwrap_or_else(|| root().join("target/stent-m2")),
         ),
         ..FlinkRunOptions::default()
     };

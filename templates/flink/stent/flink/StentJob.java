@@ -31,9 +31,18 @@ import org.apache.flink.util.CloseableIterator;
  *
  * <pre>
  * local (embedded MiniCluster): --workload W.jsonl|- --out R.jsonl [--state-out S.json]
+ *                               [--stats-out STATS.json]
  * production (Kafka):           --kafka-brokers HOST:PORT --in-topic T --out-topic T
+ *                               [--bounded true] (stop at the input's end offsets at start-up)
  * common:                       [--checkpoint-interval-ms N] (default 10000)
+ * failure testing (off by default):
+ *                               [--fail-once-after-checkpoint true] [--request-delay-ms N]
  * </pre>
+ *
+ * <p>{@code --fail-once-after-checkpoint true} makes the operator throw once, in the middle of a
+ * call chain, after the first completed checkpoint; the fixed-delay restart strategy then recovers
+ * the job from that checkpoint. {@code --request-delay-ms N} paces the ingress (N ms per request) so
+ * that a short checkpoint interval completes checkpoints while the workload is still running.
  */
 public final class StentJob {
     /** Every request goes to this one key: see {@link StentOperator}. */
@@ -73,10 +82,22 @@ public final class StentJob {
         }
     }
 
-    private static DataStream<String> pipeline(DataStream<String> requests, String programClass, boolean dump) {
+    private static DataStream<String> pipeline(DataStream<String> requests, String programClass, boolean dump,
+            Map<String, String> opts) {
+        StentOperator op = new StentOperator(programClass, dump,
+                Boolean.parseBoolean(opts.getOrDefault("fail-once-after-checkpoint", "false")));
+        long delayMs = Long.parseLong(opts.getOrDefault("request-delay-ms", "0"));
+        if (delayMs > 0) {
+            // Paces the ingress (chained to the source), so that checkpoint barriers are not queued
+            // behind the whole workload in the network buffers.
+            requests = requests.map(line -> {
+                Thread.sleep(delayMs);
+                return line;
+            }, Types.STRING).name("pace").uid("pace");
+        }
         return requests
                 .keyBy(line -> PARTITION, Types.INT)
-                .process(new StentOperator(programClass, dump), Types.STRING)
+                .process(op, Types.STRING)
                 .name("stent-transactions")
                 .uid("stent-transactions");
     }
@@ -85,6 +106,7 @@ public final class StentJob {
         String workload = required(opts, "workload");
         Path out = Path.of(required(opts, "out"));
         String stateOut = opts.get("state-out");
+        String statsOut = opts.get("stats-out");
         if (workload.equals("-")) {
             Path tmp = Files.createTempFile("stent-workload", ".jsonl");
             tmp.toFile().deleteOnExit();
@@ -100,8 +122,9 @@ public final class StentJob {
                 .build();
         DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "workload")
                 .uid("workload");
-        DataStream<String> output = pipeline(requests, programClass, stateOut != null);
-        String dump = "[]";
+        DataStream<String> output = pipeline(requests, programClass, stateOut != null || statsOut != null, opts);
+        String dump = "[]", stats = "{}";
+        long started = System.nanoTime();
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);
                 CloseableIterator<String> it = output.executeAndCollect("stent " + name)) {
             while (it.hasNext()) {
@@ -111,8 +134,17 @@ public final class StentJob {
                     w.write('\n');
                 } else if (rec.startsWith("S")) {
                     dump = rec.substring(1);
+                } else if (rec.startsWith("L")) {
+                    stats = rec.substring(1);
                 }
             }
+        }
+        if (statsOut != null) {
+            String job = String.format(java.util.Locale.ROOT, ", \"job_ms\": %.3f}",
+                    (System.nanoTime() - started) / 1e6);
+            String head = stats.equals("{}") ? "{\"requests\": 0" : stats.substring(0, stats.length() - 1);
+            Files.writeString(Path.of(statsOut), head + job + "\n",
+                    StandardCharsets.UTF_8);
         }
         if (stateOut != null) Files.writeString(Path.of(stateOut), dump + "\n", StandardCharsets.UTF_8);
     }
@@ -120,13 +152,16 @@ public final class StentJob {
     private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
         String brokers = required(opts, "kafka-brokers");
         StreamExecutionEnvironment env = environment(opts);
-        KafkaSource<String> source = KafkaSource.<String>builder()
+        var sourceBuilder = KafkaSource.<String>builder()
                 .setBootstrapServers(brokers)
                 .setTopics(required(opts, "in-topic"))
                 .setGroupId("stent-" + name)
                 .setStartingOffsets(OffsetsInitializer.earliest())
-                .setValueOnlyDeserializer(new SimpleStringSchema())
-                .build();
+                .setValueOnlyDeserializer(new SimpleStringSchema());
+        if (Boolean.parseBoolean(opts.getOrDefault("bounded", "false"))) {
+            sourceBuilder.setBounded(OffsetsInitializer.latest());
+        }
+        KafkaSource<String> source = sourceBuilder.build();
         KafkaSink<String> sink = KafkaSink.<String>builder()
                 .setBootstrapServers(brokers)
                 .setRecordSerializer(KafkaRecordSerializationSchema.builder()
@@ -138,7 +173,7 @@ public final class StentJob {
                 .build();
         DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests")
                 .uid("requests");
-        pipeline(requests, programClass, false)
+        pipeline(requests, programClass, false, opts)
                 .filter(rec -> rec.startsWith("R"))
                 .map(rec -> rec.substring(1), Types.STRING)
                 .sinkTo(sink)
