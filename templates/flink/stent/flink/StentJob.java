@@ -34,6 +34,8 @@ import org.apache.flink.util.CloseableIterator;
  *                               [--stats-out STATS.json]
  * production (Kafka):           --kafka-brokers HOST:PORT --in-topic T --out-topic T
  *                               [--bounded true] (stop at the input's end offsets at start-up)
+ *                               [--kafka-transaction-timeout-ms N] (default 900000, the brokers'
+ *                               default transaction.max.timeout.ms)
  * common:                       [--checkpoint-interval-ms N] (default 10000)
  * failure testing (off by default):
  *                               [--fail-once-after-checkpoint true] [--request-delay-ms N]
@@ -169,6 +171,9 @@ public final class StentJob {
                         .setValueSerializationSchema(new SimpleStringSchema())
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                // KafkaSink's default transaction timeout (1 h) exceeds the brokers' default
+                // transaction.max.timeout.ms (15 min), which fails InitProducerId: use the latter.
+                .setProperty("transaction.timeout.ms", opts.getOrDefault("kafka-transaction-timeout-ms", "900000"))
                 .setTransactionalIdPrefix("stent-" + name)
                 .build();
         DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests")
