@@ -207,10 +207,11 @@ pub fn generate(path: &Path, target: Engine, out: &Path) -> Result<ExitCode> {
     }
 }
 
-/// `stent query`.
+/// `stent query`: SQL over a state dir; the program is read from the dir (`program.pb`).
 pub fn query(state_dir: &Path, sql: &str) -> Result<ExitCode> {
-    let _ = (state_dir, sql);
-    bail!("`stent query` is not built yet")
+    let table = stent_query::query(state_dir, sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `stent conformance`.
@@ -278,6 +279,13 @@ pub fn engines() -> Result<ExitCode> {
 
 /// `stent bench`.
 pub fn bench(args: &[String]) -> Result<ExitCode> {
-    let _ = args;
-    bail!("`stent bench` is not built yet")
+    let compile = |p: &Path| {
+        load::load(p)
+            .map(|l| l.program)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let report =
+        stent_runtime_local::bench::main(args, &compile).map_err(|e| anyhow::anyhow!(e))?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
 }

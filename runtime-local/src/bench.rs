@@ -1,1 +1,449 @@
-//! The benchmark suite behind `stent bench` (filled in below).
+//! `stent bench`: throughput and latency of the local engine, with baselines, as a table.
+//!
+//! What is measured, and why this way (see README.md "Benchmarks"):
+//! * The engine path is the real one minus file I/O of the workload/results files: JSON request
+//!   lines in, [`parallel::execute_batch`] (parse, execute, validate, render) in batches of
+//!   [`BATCH`], JSON result lines out; with durability, each batch is appended to the real
+//!   request log with an fsync (group commit) before its results count as answered, and a
+//!   checkpoint is written every [`CHECKPOINT_EVERY`] batches — all inside the timed region.
+//! * Closed loop: the client keeps one batch outstanding; a request's latency is the service
+//!   time of its batch (submission to answered, fsync included).
+//! * Open loop (durable runs): requests arrive at fixed times at half the measured closed-loop
+//!   peak; each batch takes whatever has arrived; latency is answered-time minus arrival-time,
+//!   so queueing is included.
+//! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit) and
+//!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use stent_ir::v1::Program;
+
+use crate::bench_workload::{self as wl, Kind};
+use crate::durable::{self, CheckpointMeta, Log, LogRecord};
+use crate::engine::Engine;
+use crate::parallel::{self, Stats};
+use crate::{BATCH, snapshot};
+
+/// Checkpoint cadence of durable runs (the `RunOptions` default).
+pub const CHECKPOINT_EVERY: usize = 256;
+
+/// Compiles a `.py` program (the CLI passes its own loader; benches pass stent_frontend).
+pub type Compile<'a> = &'a dyn Fn(&Path) -> Result<Program, String>;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub root: PathBuf,
+    pub kinds: Vec<Kind>,
+    pub keys: Vec<usize>,
+    pub zipfs: Vec<f64>,
+    pub workers: Vec<usize>,
+    pub durable: Vec<bool>,
+    pub requests: usize,
+    pub oracle_requests: usize,
+    pub hotel_requests: usize,
+    pub oracle: bool,
+}
+
+impl Options {
+    pub fn full() -> Options {
+        Options {
+            root: PathBuf::from("."),
+            kinds: vec![Kind::YcsbA, Kind::YcsbB, Kind::YcsbT, Kind::Hotel],
+            keys: vec![10_000, 1_000_000],
+            zipfs: vec![0.0, 0.99],
+            workers: vec![1, 2],
+            durable: vec![false, true],
+            requests: 200_000,
+            oracle_requests: 5_000,
+            hotel_requests: 20_000,
+            oracle: true,
+        }
+    }
+    pub fn quick() -> Options {
+        Options {
+            keys: vec![10_000],
+            requests: 20_000,
+            oracle_requests: 1_000,
+            hotel_requests: 3_000,
+            ..Options::full()
+        }
+    }
+}
+
+const HELP: &str =
+    "stent bench [--quick] [--root DIR] [--workloads a,b,t,hotel] [--keys 10000,1000000]
+            [--zipf 0,0.99] [--workers 1,2] [--durable off,on] [--requests N] [--no-oracle]
+Runs the local engine's benchmark suite from the repository root (examples/, python/, tests/gen/)
+and prints one table row per configuration. Build with --release for meaningful figures.";
+
+fn list<T>(v: &str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
+    v.split(',')
+        .map(|x| f(x.trim()).ok_or_else(|| format!("bad value '{x}'")))
+        .collect()
+}
+
+pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
+    let mut o = if args.iter().any(|a| a == "--quick") {
+        Options::quick()
+    } else {
+        Options::full()
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--quick" => {}
+            "-h" | "--help" => return Ok(None),
+            "--root" => o.root = PathBuf::from(val()?),
+            "--workloads" => o.kinds = list(&val()?, Kind::parse)?,
+            "--keys" => o.keys = list(&val()?, |x| x.parse().ok())?,
+            "--zipf" => o.zipfs = list(&val()?, |x| x.parse().ok())?,
+            "--workers" => o.workers = list(&val()?, |x| x.parse().ok())?,
+            "--durable" => o.durable = list(&val()?, |x| Some(x == "on"))?,
+            "--requests" => o.requests = val()?.parse().map_err(|_| "bad --requests")?,
+            "--no-oracle" => o.oracle = false,
+            other => return Err(format!("unknown argument {other}\n{HELP}")),
+        }
+    }
+    Ok(Some(o))
+}
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub throughput: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub p999: Duration,
+    pub reexecuted: f64,
+}
+
+fn pct(sorted: &[u64], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    Duration::from_nanos(sorted[i])
+}
+
+struct Sink {
+    log: Option<(PathBuf, Log)>,
+    batches: usize,
+    line: u64,
+}
+
+impl Sink {
+    fn new(dir: Option<PathBuf>) -> Result<Sink, String> {
+        let log = match dir {
+            None => None,
+            Some(d) => {
+                let _ = std::fs::remove_dir_all(&d);
+                std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+                Some((d.clone(), Log::open(&d).map_err(|e| e.to_string())?.0))
+            }
+        };
+        Ok(Sink {
+            log,
+            batches: 0,
+            line: 1,
+        })
+    }
+
+    /// Executes one batch; with durability, logs it (fsync) and checkpoints on cadence.
+    fn batch(
+        &mut self,
+        engine: &mut Engine,
+        lines: &[String],
+        workers: usize,
+        stats: &mut Stats,
+    ) -> Result<(), String> {
+        let first = self.line;
+        let input: Vec<(u64, &str)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (first + i as u64, l.as_str()))
+            .collect();
+        let mut errors = 0;
+        let out = parallel::execute_batch(engine, &input, workers, &mut errors, stats);
+        self.line += lines.len() as u64;
+        if let Some((dir, log)) = self.log.as_mut() {
+            let entries = input
+                .iter()
+                .zip(out)
+                .map(|((n, l), r)| (*n, l.to_string(), r))
+                .collect();
+            let rec = LogRecord {
+                next_line: self.line,
+                entries,
+            };
+            log.append(&rec).map_err(|e| e.to_string())?;
+            self.batches += 1;
+            if self.batches % CHECKPOINT_EVERY == 0 {
+                let meta = CheckpointMeta {
+                    next_line: self.line,
+                    results_len: 0,
+                    requests: self.line - 1,
+                    errors: 0,
+                };
+                durable::write_checkpoint(dir, &meta, &snapshot::encode_store(engine))
+                    .map_err(|e| e.to_string())?;
+                log.reset().map_err(|e| e.to_string())?;
+            }
+        } else {
+            std::hint::black_box(out);
+        }
+        Ok(())
+    }
+}
+
+/// Closed loop: one batch outstanding at a time.
+pub fn closed_loop(
+    engine: &mut Engine,
+    lines: &[String],
+    workers: usize,
+    state_dir: Option<PathBuf>,
+) -> Result<Run, String> {
+    let mut sink = Sink::new(state_dir)?;
+    let mut stats = Stats::default();
+    let mut lat = Vec::with_capacity(lines.len());
+    let t0 = Instant::now();
+    for chunk in lines.chunks(BATCH) {
+        let t = Instant::now();
+        sink.batch(engine, chunk, workers, &mut stats)?;
+        let ns = t.elapsed().as_nanos() as u64;
+        lat.extend(std::iter::repeat_n(ns, chunk.len()));
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    Ok(summarize(lat, lines.len(), wall, stats))
+}
+
+/// Open loop: arrivals at `rate` requests/s; batches take what has arrived (up to BATCH).
+pub fn open_loop(
+    engine: &mut Engine,
+    lines: &[String],
+    workers: usize,
+    state_dir: Option<PathBuf>,
+    rate: f64,
+) -> Result<Run, String> {
+    let mut sink = Sink::new(state_dir)?;
+    let mut stats = Stats::default();
+    let mut lat = Vec::with_capacity(lines.len());
+    let t0 = Instant::now();
+    let arrival = |i: usize| Duration::from_secs_f64(i as f64 / rate);
+    let mut next = 0;
+    while next < lines.len() {
+        let now = t0.elapsed();
+        let arrived = ((now.as_secs_f64() * rate) as usize + 1).min(lines.len());
+        if arrived <= next {
+            let wait = arrival(next).saturating_sub(now);
+            if wait > Duration::from_micros(200) {
+                std::thread::sleep(wait - Duration::from_micros(100));
+            } else {
+                std::hint::spin_loop();
+            }
+            continue;
+        }
+        let end = arrived.min(next + BATCH);
+        sink.batch(engine, &lines[next..end], workers, &mut stats)?;
+        let done = t0.elapsed();
+        for i in next..end {
+            lat.push(done.saturating_sub(arrival(i)).as_nanos() as u64);
+        }
+        next = end;
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    Ok(summarize(lat, lines.len(), wall, stats))
+}
+
+fn summarize(mut lat: Vec<u64>, n: usize, wall: f64, stats: Stats) -> Run {
+    lat.sort_unstable();
+    let spec = stats.committed + stats.reexecuted;
+    Run {
+        throughput: n as f64 / wall.max(1e-9),
+        p50: pct(&lat, 0.50),
+        p99: pct(&lat, 0.99),
+        p999: pct(&lat, 0.999),
+        reexecuted: if spec > 0 {
+            stats.reexecuted as f64 / spec as f64
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Loads entities with the (untimed) create lines; bytes of resident memory per entity.
+pub fn load(engine: &mut Engine, lines: &[String], workers: usize) -> f64 {
+    let before = wl::rss_bytes();
+    let mut stats = Stats::default();
+    let mut sink = Sink::new(None).expect("in-memory sink");
+    for chunk in lines.chunks(BATCH * 16) {
+        let _ = sink.batch(engine, chunk, workers, &mut stats);
+    }
+    let after = wl::rss_bytes();
+    after.saturating_sub(before) as f64 / engine.entity_count().max(1) as f64
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
+}
+
+fn rate(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// Runs the suite; the report (tables and notes).
+pub fn main(args: &[String], compile: Compile) -> Result<String, String> {
+    let Some(o) = parse_args(args)? else {
+        return Ok(format!("{HELP}\n"));
+    };
+    let tmp = std::env::temp_dir().join(format!("stent-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let r = suite(&o, compile, &tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    r
+}
+
+fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let header = format!(
+        "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>6} | {:>9} {:>9} | {:>10} {:>8} {:>8}",
+        "work",
+        "keys",
+        "zipf",
+        "w",
+        "dur",
+        "txn/s",
+        "p50 ms",
+        "p99 ms",
+        "p999 ms",
+        "reexec",
+        "xHashMap",
+        "xOracle",
+        "open@½pk",
+        "p50 ms",
+        "p99 ms"
+    );
+    eprintln!("{header}");
+    for &kind in &o.kinds {
+        let path = match kind {
+            Kind::Hotel => o.root.join("examples/hotel/hotel.py"),
+            _ => o.root.join("examples/ycsb/ycsb.py"),
+        };
+        let program = compile(&path)?;
+        let mut oracle_rate: Option<f64> = None;
+        for &keys in &o.keys {
+            if kind == Kind::Hotel && keys > 10_000 {
+                notes.push(format!(
+                    "hotel with {keys} entities skipped: its generator (Python) is too slow at that size"
+                ));
+                continue;
+            }
+            for &zipf in &o.zipfs {
+                let (load_lines, timed, ops) = match kind {
+                    Kind::Hotel => {
+                        let (l, t) = wl::hotel_lines(&o.root, o.hotel_requests, keys, zipf)?;
+                        (l, t, Vec::new())
+                    }
+                    _ => {
+                        let k = wl::Keys::new(keys, zipf);
+                        let ops = wl::ycsb_ops(kind, &k, o.requests, 42);
+                        (wl::create_lines(keys), wl::op_lines(&ops), ops)
+                    }
+                };
+                let hashmap = (!ops.is_empty()).then(|| wl::hashmap_baseline(keys, &ops));
+                if o.oracle && oracle_rate.is_none() {
+                    let n = match kind {
+                        Kind::Hotel => o.oracle_requests / 10,
+                        _ => o.oracle_requests,
+                    }
+                    .min(timed.len());
+                    match wl::oracle_baseline(&o.root, &path, &load_lines, &timed[..n], tmp) {
+                        Ok(r) => {
+                            notes.push(format!(
+                                "{}: CPython oracle {} req/s ({} keys, zipf {zipf}, {n} requests)",
+                                kind.name(),
+                                rate(r),
+                                keys
+                            ));
+                            oracle_rate = Some(r);
+                        }
+                        Err(e) => notes.push(format!("{}: oracle not run: {e}", kind.name())),
+                    }
+                }
+                if let Some(h) = hashmap {
+                    notes.push(format!(
+                        "{} {keys} keys zipf {zipf}: HashMap loop {} ops/s (1 thread)",
+                        kind.name(),
+                        rate(h)
+                    ));
+                }
+                let mut engine = Engine::new(&program);
+                let mem = load(&mut engine, &load_lines, 2);
+                notes.push(format!(
+                    "{} {keys} keys zipf {zipf}: {} entities, {:.0} bytes RSS per entity",
+                    kind.name(),
+                    engine.entity_count(),
+                    mem
+                ));
+                for &workers in &o.workers {
+                    for &dur in &o.durable {
+                        let dir = dur.then(|| tmp.join("state"));
+                        let run = closed_loop(&mut engine, &timed, workers, dir.clone())?;
+                        let open = if dur {
+                            let r = run.throughput / 2.0;
+                            let n = (r as usize).clamp(1000, timed.len());
+                            Some((r, open_loop(&mut engine, &timed[..n], workers, dir, r)?))
+                        } else {
+                            None
+                        };
+                        let row = format!(
+                            "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>5.1}% | {:>9} {:>9} | {:>10} {:>8} {:>8}",
+                            kind.name(),
+                            keys,
+                            zipf,
+                            workers,
+                            if dur { "on" } else { "off" },
+                            rate(run.throughput),
+                            ms(run.p50),
+                            ms(run.p99),
+                            ms(run.p999),
+                            run.reexecuted * 100.0,
+                            hashmap
+                                .map(|h| format!("{:.3}", run.throughput / h))
+                                .unwrap_or("-".into()),
+                            oracle_rate
+                                .map(|r| format!("{:.0}x", run.throughput / r))
+                                .unwrap_or("-".into()),
+                            open.as_ref().map(|(r, _)| rate(*r)).unwrap_or("-".into()),
+                            open.as_ref().map(|(_, x)| ms(x.p50)).unwrap_or("-".into()),
+                            open.as_ref().map(|(_, x)| ms(x.p99)).unwrap_or("-".into()),
+                        );
+                        eprintln!("{row}");
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    out.push_str(&header);
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r);
+        out.push('\n');
+    }
+    out.push_str("\nxHashMap: engine txn/s ÷ the HashMap loop on the same ops; xOracle: ÷ the CPython oracle.\n");
+    out.push_str("Closed-loop latency = service time of the request's batch (batches of 1024).\n");
+    for n in notes {
+        out.push_str(&format!("  {n}\n"));
+    }
+    Ok(out)
+}

@@ -26,7 +26,7 @@ use stent_ir::v1::{self as ir, invoke, terminator};
 
 use crate::interp::{self, Frame, Host};
 use crate::request::{Request, RequestKind, conform_args};
-use crate::store::{FrozenState, State, Store, freeze_state, thaw_copy, thaw_state};
+use crate::store::{FrozenState, State, Store, freeze_state, same_state, thaw_copy, thaw_state};
 use crate::value::{EntityRef, Exc, Key, R, Value};
 
 /// The overlay index of a constructor's frame (the entity has no key yet).
@@ -111,8 +111,10 @@ struct Entry {
     ty: usize,
     key: Key,
     state: State,
-    /// Assigned a field, or handed out a container that may be mutated through an alias.
+    /// Assigned a field (or created).
     written: bool,
+    /// Handed out a container that may have been mutated through an alias.
+    aliased: bool,
 }
 
 /// Per-thread buffers of the executor, reused across requests.
@@ -176,9 +178,18 @@ impl<'a, 'p> Ctx<'a, 'p> {
             logs: std::mem::take(&mut self.s.logs),
         };
         for e in self.s.overlay.drain(..) {
-            if r.is_ok() && e.written {
-                fx.writes
-                    .push((e.ty, e.key.clone(), freeze_state(&e.state)));
+            if r.is_ok() && (e.written || e.aliased) {
+                let st = freeze_state(&e.state);
+                // a container was read but maybe not changed: then it is not a write (this
+                // keeps read-only methods over list/dict fields conflict-free in a batch)
+                let unchanged = !e.written
+                    && self
+                        .store
+                        .get(e.ty, &e.key)
+                        .is_some_and(|old| same_state(old, &st));
+                if !unchanged {
+                    fx.writes.push((e.ty, e.key.clone(), st));
+                }
             }
             fx.reads.push((e.ty, e.key));
         }
@@ -212,6 +223,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     key: key.clone(),
                     state: thaw_state(st),
                     written: false,
+                    aliased: false,
                 });
                 Ok(self.s.overlay.len() - 1)
             }
@@ -291,6 +303,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     key: key.clone(),
                     state,
                     written: true,
+                    aliased: false,
                 });
                 Ok(Value::Ref(Arc::new(EntityRef { entity: name, key })))
             }
@@ -537,7 +550,7 @@ impl Host for Ctx<'_, '_> {
         let v = self.state_mut(f.ent).get(idx)?.clone()?;
         if f.ent != CTOR && matches!(v, Value::List(_) | Value::Dict(_)) {
             // the container may be mutated through this alias
-            self.s.overlay[f.ent].written = true;
+            self.s.overlay[f.ent].aliased = true;
         }
         Some(v)
     }

@@ -17,6 +17,7 @@
 //! [`bench::bench`].
 
 pub mod bench;
+pub mod bench_workload;
 pub mod builtins;
 pub mod durable;
 pub mod engine;

@@ -76,6 +76,49 @@ impl Store {
     }
 }
 
+impl Frozen {
+    /// Strict structural identity (int vs float, float bits, dict order). Conservative: a
+    /// container nested in a container never compares same, because sharing between nested
+    /// containers could have changed while the values did not.
+    pub fn same(&self, o: &Frozen, nested: bool) -> bool {
+        use Frozen as F;
+        match (self, o) {
+            (F::None, F::None) => true,
+            (F::Bool(a), F::Bool(b)) => a == b,
+            (F::Int(a), F::Int(b)) => a == b,
+            (F::Float(a), F::Float(b)) => a.to_bits() == b.to_bits(),
+            (F::Str(a), F::Str(b)) => a == b,
+            (F::Ref(a), F::Ref(b)) => a == b,
+            (F::Tuple(a), F::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same(y, nested))
+            }
+            (F::List(a), F::List(b)) => {
+                !nested
+                    && a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.same(y, true))
+            }
+            (F::Dict(a), F::Dict(b)) => {
+                !nested
+                    && a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|((k, x), (l, y))| k.same(l, true) && x.same(y, true))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether two states are the same value for value (see [`Frozen::same`]).
+pub fn same_state(a: &[Option<Frozen>], b: &[Option<Frozen>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (None, None) => true,
+            (Some(x), Some(y)) => x.same(y, false),
+            _ => false,
+        })
+}
+
 fn ptr<T: ?Sized>(p: *const T) -> usize {
     p as *const u8 as usize
 }
