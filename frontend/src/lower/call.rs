@@ -1,7 +1,7 @@
 //! Calls: remote calls, self calls, builtins and methods of builtin values.
 
 use stent_ir::v1::{
-    self as ir, Builtin, Primitive, Type, expr::Kind as EK, terminator::Kind as TK,
+    self as ir, Builtin, Primitive, SlotKind, Type, expr::Kind as EK, terminator::Kind as TK,
 };
 
 use super::{Lowerer, mk, ty_of};
@@ -243,6 +243,13 @@ impl Lowerer<'_, '_> {
         }
         let refs: Vec<&Expr> = args.iter().collect();
         let argv = self.seq(&refs);
+        let params: Vec<(String, Type)> = sig
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.ty.clone()))
+            .collect();
+        let label = format!("self.{name}");
+        self.check_arg_types(&label, &params, args, &argv);
         let ret = self.ret_type(&self.ent.name.clone(), name);
         let entity = self.ent.name.clone();
         self.invoke(
@@ -304,6 +311,12 @@ impl Lowerer<'_, '_> {
             self.err("E120", "`__init__` may not call other entities", span, "remote call in a constructor", "constructors run before the entity exists; store the reference and call it from a method");
             return super::poison(span);
         }
+        let params: Vec<(String, Type)> = sig
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.ty.clone()))
+            .collect();
+        self.check_arg_types(&format!("{ename}.{name}"), &params, args, &argv);
         let ret = self.ret_type(ename, name);
         self.invoke(
             ir::invoke::Callee::Target(recv),
@@ -313,6 +326,54 @@ impl Lowerer<'_, '_> {
             ret,
             span,
         )
+    }
+
+    /// Reports arguments whose static type cannot match the parameter's annotation. Only
+    /// types that are certain count: a plain local's inferred type is flow-insensitive, so
+    /// bare unannotated locals are not checked.
+    fn check_arg_types(
+        &mut self,
+        label: &str,
+        params: &[(String, Type)],
+        args: &[Expr],
+        argv: &[ir::Expr],
+    ) {
+        for (((pname, pty), arg), v) in params.iter().zip(args).zip(argv) {
+            if let ExprKind::Name(n) = &arg.kind {
+                let is_inferred_local = self.locals.get(n).is_some_and(|&s| {
+                    self.slots.get(s as usize).is_some_and(|slot| {
+                        slot.kind == SlotKind::Local as i32 && !self.local_ann.contains_key(n)
+                    })
+                });
+                if is_inferred_local {
+                    continue;
+                }
+            }
+            let vty = ty_of(v);
+            if t::is_any(&vty) || stent_ir::validate::compatible(pty, &vty) {
+                continue;
+            }
+            let want = t::display(pty);
+            let hint = if let Some(e) = t::entity_name(pty) {
+                format!("`{pname}` is an entity reference: pass a parameter, field, local or list element typed `{e}`")
+            } else if t::is_prim(pty, Primitive::Str) && t::is_numeric(&vty) {
+                "convert it first: `str(...)`".to_string()
+            } else if t::is_prim(pty, Primitive::Int) && t::is_prim(&vty, Primitive::Str) {
+                "convert it first: `int(...)`".to_string()
+            } else {
+                format!("pass a value of type `{want}`")
+            };
+            self.err(
+                "E141",
+                format!(
+                    "argument `{pname}` of `{label}` expects `{want}`, but this is `{}`",
+                    t::display(&vty)
+                ),
+                arg.span,
+                format!("`{}` here", t::display(&vty)),
+                hint,
+            );
+        }
     }
 
     fn invoke(
