@@ -254,14 +254,13 @@ fn method_unbound(body: &ir::Body, diags: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            if let Some(SK::AugAssign(a)) = &s.kind {
-                if let Some(ir::AssignTarget {
+            if let Some(SK::AugAssign(a)) = &s.kind
+                && let Some(ir::AssignTarget {
                     kind: Some(AT::Slot(x)),
                 }) = &a.target
-                {
-                    let span: Span = s.span.map(Into::into).unwrap_or_default();
-                    warn_slot(body, &is_local, *x as usize, &set, &mut warned, span, diags);
-                }
+            {
+                let span: Span = s.span.map(Into::into).unwrap_or_default();
+                warn_slot(body, &is_local, *x as usize, &set, &mut warned, span, diags);
             }
         }
         if let Some(t) = &b.terminator {
@@ -333,23 +332,22 @@ fn method_facts(body: &ir::Body) -> MethodFacts {
     for _ in 0..2 {
         for b in &body.blocks {
             for s in &b.stmts {
-                if let Some(SK::Assign(a)) = &s.kind {
-                    if let (
+                if let Some(SK::Assign(a)) = &s.kind
+                    && let (
                         Some(ir::AssignTarget {
                             kind: Some(AT::Slot(x)),
                         }),
                         Some(v),
                     ) = (&a.target, &a.value)
+                {
+                    let src = root_field(v).map(str::to_string).or_else(|| match &v.kind {
+                        Some(EK::Slot(y)) => alias.get(y).cloned(),
+                        _ => None,
+                    });
+                    if let Some(fld) = src
+                        && mutable_type(v.r#type.as_ref())
                     {
-                        let src = root_field(v).map(str::to_string).or_else(|| match &v.kind {
-                            Some(EK::Slot(y)) => alias.get(y).cloned(),
-                            _ => None,
-                        });
-                        if let Some(fld) = src {
-                            if mutable_type(v.r#type.as_ref()) {
-                                alias.insert(*x, fld);
-                            }
-                        }
+                        alias.insert(*x, fld);
                     }
                 }
             }
@@ -414,10 +412,9 @@ fn method_facts(body: &ir::Body) -> MethodFacts {
                     if let Some(ir::AssignTarget {
                         kind: Some(AT::Slot(x)),
                     }) = &a.target
+                        && let Some(fld) = alias.get(x)
                     {
-                        if let Some(fld) = alias.get(x) {
-                            f.writes.insert(fld.clone());
-                        }
+                        f.writes.insert(fld.clone());
                     }
                     a.target.iter().for_each(|t| write_target(t, &mut f))
                 }
@@ -440,10 +437,10 @@ fn method_facts(body: &ir::Body) -> MethodFacts {
                     if !remote {
                         // Self calls share arguments: a mutable field passed along may change.
                         for a in &i.args {
-                            if let Some(fld) = root_of(a) {
-                                if mutable_type(a.r#type.as_ref()) {
-                                    f.writes.insert(fld);
-                                }
+                            if let Some(fld) = root_of(a)
+                                && mutable_type(a.r#type.as_ref())
+                            {
+                                f.writes.insert(fld);
                             }
                         }
                     }
@@ -579,10 +576,10 @@ pub fn analyze(p: &mut ir::Program) {
         let mut seen = BTreeSet::new();
         let mut stack = vec![start.clone()];
         while let Some(k) = stack.pop() {
-            if seen.insert(k.clone()) {
-                if let Some(s) = succ.get(&k) {
-                    stack.extend(s.iter().cloned());
-                }
+            if seen.insert(k.clone())
+                && let Some(s) = succ.get(&k)
+            {
+                stack.extend(s.iter().cloned());
             }
         }
         seen

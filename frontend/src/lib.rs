@@ -49,13 +49,34 @@ pub struct Pass {
 
 /// The pipeline, in execution order.
 pub const PASSES: &[Pass] = &[
-    Pass { name: "parse", produces_ir: false },
-    Pass { name: "collect", produces_ir: false },
-    Pass { name: "resolve", produces_ir: false },
-    Pass { name: "lower", produces_ir: true },
-    Pass { name: "simplify", produces_ir: true },
-    Pass { name: "unbound", produces_ir: false },
-    Pass { name: "analyze", produces_ir: true },
+    Pass {
+        name: "parse",
+        produces_ir: false,
+    },
+    Pass {
+        name: "collect",
+        produces_ir: false,
+    },
+    Pass {
+        name: "resolve",
+        produces_ir: false,
+    },
+    Pass {
+        name: "lower",
+        produces_ir: true,
+    },
+    Pass {
+        name: "simplify",
+        produces_ir: true,
+    },
+    Pass {
+        name: "unbound",
+        produces_ir: false,
+    },
+    Pass {
+        name: "analyze",
+        produces_ir: true,
+    },
 ];
 
 /// The state threaded through the passes. Each pass fills in what it produces; the syntax
@@ -191,7 +212,7 @@ pub fn check(path: &str, source: &str) -> Vec<Diagnostic> {
 }
 
 fn sort_diags(diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| (a.span.line, a.span.col).cmp(&(b.span.line, b.span.col)));
+    diags.sort_by_key(|a| (a.span.line, a.span.col));
     diags.dedup();
 }
 

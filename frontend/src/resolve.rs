@@ -318,14 +318,14 @@ fn collect_fields(
                 for target in targets {
                     let single = |e: &Expr| literal_type(e, &sig.params);
                     let mut add = |e: &Expr, ty: Type| {
-                        if let Some((name, span)) = self_attr(e) {
-                            if !out.iter().any(|f| f.name == name) {
-                                out.push(FieldInfo {
-                                    name: name.to_string(),
-                                    ty,
-                                    span,
-                                });
-                            }
+                        if let Some((name, span)) = self_attr(e)
+                            && !out.iter().any(|f| f.name == name)
+                        {
+                            out.push(FieldInfo {
+                                name: name.to_string(),
+                                ty,
+                                span,
+                            });
                         }
                     };
                     match &target.kind {
@@ -354,18 +354,18 @@ fn collect_fields(
             StmtKind::AnnAssign {
                 target, annotation, ..
             } => {
-                if let Some((name, span)) = self_attr(target) {
-                    if !out.iter().any(|f| f.name == name) {
-                        let ty = tr.annotation(annotation).unwrap_or_else(|d| {
-                            diags.push(d);
-                            t::any()
-                        });
-                        out.push(FieldInfo {
-                            name: name.to_string(),
-                            ty,
-                            span,
-                        });
-                    }
+                if let Some((name, span)) = self_attr(target)
+                    && !out.iter().any(|f| f.name == name)
+                {
+                    let ty = tr.annotation(annotation).unwrap_or_else(|d| {
+                        diags.push(d);
+                        t::any()
+                    });
+                    out.push(FieldInfo {
+                        name: name.to_string(),
+                        ty,
+                        span,
+                    });
                 }
             }
             StmtKind::If { body, orelse, .. }

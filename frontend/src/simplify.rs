@@ -128,11 +128,12 @@ pub fn simplify(body: &mut Body) {
         if !live[a] {
             continue;
         }
-        loop {
-            let next = match body.blocks[a].terminator.as_ref().and_then(|t| t.kind.as_ref()) {
-                Some(TK::Goto(to)) => *to as usize,
-                _ => break,
-            };
+        while let Some(TK::Goto(to)) = body.blocks[a]
+            .terminator
+            .as_ref()
+            .and_then(|t| t.kind.as_ref())
+        {
+            let next = *to as usize;
             if next == 0 || next == a || next >= n || preds[next] != 1 || !live[next] {
                 break;
             }
@@ -215,7 +216,10 @@ mod tests {
         assert_eq!(body.blocks.len(), 1);
         assert_eq!(body.blocks[0].id, 0);
         assert!(matches!(
-            body.blocks[0].terminator.as_ref().and_then(|t| t.kind.as_ref()),
+            body.blocks[0]
+                .terminator
+                .as_ref()
+                .and_then(|t| t.kind.as_ref()),
             Some(TK::Return(_))
         ));
     }

@@ -75,10 +75,10 @@ fn sources() -> Vec<String> {
             .flatten()
         {
             for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
-                if f.path().extension().is_some_and(|e| e == "py") {
-                    if let Ok(s) = std::fs::read_to_string(f.path()) {
-                        out.push(s);
-                    }
+                if f.path().extension().is_some_and(|e| e == "py")
+                    && let Ok(s) = std::fs::read_to_string(f.path())
+                {
+                    out.push(s);
                 }
             }
         }

@@ -355,7 +355,9 @@ impl Lowerer<'_, '_> {
             }
             let want = t::display(pty);
             let hint = if let Some(e) = t::entity_name(pty) {
-                format!("`{pname}` is an entity reference: pass a parameter, field, local or list element typed `{e}`")
+                format!(
+                    "`{pname}` is an entity reference: pass a parameter, field, local or list element typed `{e}`"
+                )
             } else if t::is_prim(pty, Primitive::Str) && t::is_numeric(&vty) {
                 "convert it first: `str(...)`".to_string()
             } else if t::is_prim(pty, Primitive::Int) && t::is_prim(&vty, Primitive::Str) {
@@ -686,9 +688,7 @@ fn builtin_type(b: Builtin, args: &[ir::Expr]) -> Type {
             }
         }
         Builtin::Round => {
-            if args.len() == 1 {
-                t::int()
-            } else if t::is_prim(&a0, Primitive::Int) {
+            if args.len() == 1 || t::is_prim(&a0, Primitive::Int) {
                 t::int()
             } else {
                 t::float()

@@ -84,7 +84,11 @@ impl Lowerer<'_, '_> {
         }
         let (init, ty) = match sink {
             Sink::List(_) => (
-                mk(EK::List(ir::ListDisplay { items: vec![] }), t::list(t::any()), span),
+                mk(
+                    EK::List(ir::ListDisplay { items: vec![] }),
+                    t::list(t::any()),
+                    span,
+                ),
                 t::list(t::any()),
             ),
             Sink::Dict(..) => (
@@ -95,8 +99,14 @@ impl Lowerer<'_, '_> {
                 ),
                 t::dict(t::any(), t::any()),
             ),
-            Sink::Any(_) => (lit(ir::value::Kind::Bool(false), t::boolean(), span), t::boolean()),
-            Sink::All(_) => (lit(ir::value::Kind::Bool(true), t::boolean(), span), t::boolean()),
+            Sink::Any(_) => (
+                lit(ir::value::Kind::Bool(false), t::boolean(), span),
+                t::boolean(),
+            ),
+            Sink::All(_) => (
+                lit(ir::value::Kind::Bool(true), t::boolean(), span),
+                t::boolean(),
+            ),
         };
         let res = self.temp(ty.clone());
         self.assign_slot(res, init, span);
@@ -227,7 +237,11 @@ impl Lowerer<'_, '_> {
                     e.span,
                 );
                 self.switch_to(decided);
-                self.assign_slot(res, lit(ir::value::Kind::Bool(any), t::boolean(), span), span);
+                self.assign_slot(
+                    res,
+                    lit(ir::value::Kind::Bool(any), t::boolean(), span),
+                    span,
+                );
                 if let Some(d) = done {
                     self.goto(d, span);
                 }

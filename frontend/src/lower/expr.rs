@@ -709,20 +709,19 @@ impl Lowerer<'_, '_> {
         if t::is_prim(container, Primitive::Str) {
             return t::str_();
         }
-        if let Some(es) = t::tuple_elems(container) {
-            if let Some(ir::Expr {
+        if let Some(es) = t::tuple_elems(container)
+            && let Some(ir::Expr {
                 kind:
                     Some(EK::Literal(ir::Value {
                         kind: Some(ir::value::Kind::Int(i)),
                     })),
                 ..
             }) = index
-            {
-                let n = es.len() as i64;
-                let i = if *i < 0 { *i + n } else { *i };
-                if (0..n).contains(&i) {
-                    return es[i as usize].clone();
-                }
+        {
+            let n = es.len() as i64;
+            let i = if *i < 0 { *i + n } else { *i };
+            if (0..n).contains(&i) {
+                return es[i as usize].clone();
             }
         }
         t::any()

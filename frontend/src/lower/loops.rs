@@ -46,14 +46,12 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             args,
             keywords,
         } = &iter.kind
+            && matches!(&func.kind, ExprKind::Name(n) if n == "range")
+            && keywords.is_empty()
+            && (1..=3).contains(&args.len())
+            && !self.locals.contains_key("range")
         {
-            if matches!(&func.kind, ExprKind::Name(n) if n == "range")
-                && keywords.is_empty()
-                && (1..=3).contains(&args.len())
-                && !self.locals.contains_key("range")
-            {
-                return self.range_loop(target, args, body, orelse, span);
-            }
+            return self.range_loop(target, args, body, orelse, span);
         }
         // Other iterables: an index loop over the live list, or a snapshot (`list(...)`).
         let seq = self.iter_source(iter);

@@ -174,11 +174,7 @@ pub fn lower_method(
 fn assigned_names(stmts: &[syntax::Stmt], out: &mut Vec<String>, ann: &mut HashMap<String, Type>) {
     fn target(e: &syntax::Expr, out: &mut Vec<String>) {
         match &e.kind {
-            ExprKind::Name(n) => {
-                if !out.contains(n) {
-                    out.push(n.clone())
-                }
-            }
+            ExprKind::Name(n) if !out.contains(n) => out.push(n.clone()),
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 items.iter().for_each(|i| target(i, out))
             }

@@ -38,17 +38,17 @@ impl Lowerer<'_, '_> {
                 annotation,
                 value,
             } => {
-                if let ExprKind::Attribute { value: obj, .. } = &target.kind {
-                    if !matches!(&obj.kind, ExprKind::Name(n) if n == "self") {
-                        self.err(
-                            "E062",
-                            "cannot assign another entity's field",
-                            target.span,
-                            "remote write",
-                            "call a method on that entity instead, e.g. `other.set_x(v)`",
-                        );
-                        return;
-                    }
+                if let ExprKind::Attribute { value: obj, .. } = &target.kind
+                    && !matches!(&obj.kind, ExprKind::Name(n) if n == "self")
+                {
+                    self.err(
+                        "E062",
+                        "cannot assign another entity's field",
+                        target.span,
+                        "remote write",
+                        "call a method on that entity instead, e.g. `other.set_x(v)`",
+                    );
+                    return;
                 }
                 let _ = annotation;
                 if let Some(v) = value {
@@ -261,24 +261,22 @@ impl Lowerer<'_, '_> {
             args,
             keywords,
         } = &e.kind
+            && matches!(&func.kind, ExprKind::Name(n) if n == "print")
+            && !self.locals.contains_key("print")
         {
-            if matches!(&func.kind, ExprKind::Name(n) if n == "print")
-                && !self.locals.contains_key("print")
-            {
-                if let Some(k) = keywords.first() {
-                    self.err(
-                        "E080",
-                        "keyword arguments to `print` are not supported",
-                        k.span,
-                        "keyword argument",
-                        "build the text with an f-string: `print(f\"{a}-{b}\")`",
-                    );
-                }
-                let refs: Vec<&Expr> = args.iter().collect();
-                let args = self.seq(&refs);
-                self.emit(SK::Print(ir::Print { args }), span);
-                return;
+            if let Some(k) = keywords.first() {
+                self.err(
+                    "E080",
+                    "keyword arguments to `print` are not supported",
+                    k.span,
+                    "keyword argument",
+                    "build the text with an f-string: `print(f\"{a}-{b}\")`",
+                );
             }
+            let refs: Vec<&Expr> = args.iter().collect();
+            let args = self.seq(&refs);
+            self.emit(SK::Print(ir::Print { args }), span);
+            return;
         }
         if matches!(e.kind, ExprKind::Str(_)) {
             return; // docstring
