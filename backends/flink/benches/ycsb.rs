@@ -53,7 +53,14 @@ fn main() {
 
     println!(
         "{:<32} {:>6} {:>12} {:>12} {:>9} {:>9} {:>12} {:>8}",
-        "workload", "reqs", "local req/s", "flink req/s", "p50 us", "p99 us", "flink e2e/s", "ratio"
+        "workload",
+        "reqs",
+        "local req/s",
+        "flink req/s",
+        "p50 us",
+        "p99 us",
+        "flink e2e/s",
+        "ratio"
     );
     for w in &workloads {
         let name = w.file_name().unwrap().to_string_lossy().to_string();
@@ -100,7 +107,11 @@ fn main() {
         let expected = parse_lines(&std::fs::read_to_string(&local_out).unwrap());
         let actual = parse_lines(&std::fs::read_to_string(&flink_out).unwrap());
         let diffs = compare_exactly_once(&expected, &actual);
-        assert!(diffs.is_empty(), "{name}: engines disagree:\n{}", diffs[..diffs.len().min(5)].join("\n"));
+        assert!(
+            diffs.is_empty(),
+            "{name}: engines disagree:\n{}",
+            diffs[..diffs.len().min(5)].join("\n")
+        );
 
         let (flink_tput, stats, wall) = best.unwrap();
         let local_tput = n as f64 / local_best.as_secs_f64();

@@ -161,7 +161,11 @@ fn runtime(opts: &FlinkRunOptions) -> Result<(PathBuf, String), FlinkError> {
             if offline {
                 cmd.arg("-o");
             }
-            if let Some(repo) = opts.maven_repo.as_ref().filter(|r| !r.as_os_str().is_empty()) {
+            if let Some(repo) = opts
+                .maven_repo
+                .as_ref()
+                .filter(|r| !r.as_os_str().is_empty())
+            {
                 cmd.arg(format!("-Dmaven.repo.local={}", repo.display()));
             }
             cmd.arg("dependency:build-classpath")

@@ -21,7 +21,11 @@ fn recovers_exactly_once_after_a_failure_mid_chain() {
     // A few hundred requests: accounts, deposits, and transfers (call chains across accounts
     // and branches).
     let workload = dir.join("workload.jsonl");
-    head(&root().join("tests/gen/large/bank_seed1_2000.jsonl"), 400, &workload);
+    head(
+        &root().join("tests/gen/large/bank_seed1_2000.jsonl"),
+        400,
+        &workload,
+    );
     let (expected, expected_state) = oracle(&program_py, &workload, &dir);
 
     let mut opts = test_options();

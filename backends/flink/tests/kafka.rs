@@ -23,7 +23,11 @@ fn kafka_ingress_and_exactly_once_egress() {
     std::fs::create_dir_all(&dir).unwrap();
     let program_py = root().join("examples/ycsb/ycsb.py");
     let workload = dir.join("workload.jsonl");
-    head(&root().join("tests/gen/large/ycsb_seed1_2000.jsonl"), 400, &workload);
+    head(
+        &root().join("tests/gen/large/ycsb_seed1_2000.jsonl"),
+        400,
+        &workload,
+    );
     let (expected, _) = oracle(&program_py, &workload, &dir);
 
     let mut opts = test_options();
@@ -32,7 +36,11 @@ fn kafka_ingress_and_exactly_once_egress() {
 
     let t = Instant::now();
     let broker = Broker::start(&opts, &dir.join("broker"));
-    eprintln!("Kafka broker up at {} in {:?}", broker.bootstrap, t.elapsed());
+    eprintln!(
+        "Kafka broker up at {} in {:?}",
+        broker.bootstrap,
+        t.elapsed()
+    );
     broker.create_topic("requests");
     broker.create_topic("results");
     broker.produce("requests", &std::fs::read_to_string(&workload).unwrap());
@@ -41,7 +49,14 @@ fn kafka_ingress_and_exactly_once_egress() {
     let mut child = job
         .command()
         .args(["--kafka-brokers", &broker.bootstrap])
-        .args(["--in-topic", "requests", "--out-topic", "results", "--bounded", "true"])
+        .args([
+            "--in-topic",
+            "requests",
+            "--out-topic",
+            "results",
+            "--bounded",
+            "true",
+        ])
         .args(["--checkpoint-interval-ms", "300", "--request-delay-ms", "3"])
         .args(["--fail-once-after-checkpoint", "true"])
         .stdout(std::process::Stdio::piped())
@@ -71,7 +86,10 @@ fn kafka_ingress_and_exactly_once_egress() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert!(log.contains("stent: operator restarted"), "no failure/restart:\n{log}");
+    assert!(
+        log.contains("stent: operator restarted"),
+        "no failure/restart:\n{log}"
+    );
 
     let actual = parse_lines(&broker.consume_committed("results", Duration::from_secs(5)));
     let diffs = compare_exactly_once(&expected, &actual);

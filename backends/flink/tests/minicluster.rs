@@ -166,7 +166,8 @@ fn conformance_on_minicluster() {
     let opts = FlinkRunOptions {
         work_dir: work.join("work"),
         maven_repo: Some(
-            stent_backend_flink::env_path("STENT_MAVEN_REPO").unwrap_or_else(|| root().join("target/stent-m2")),
+            stent_backend_flink::env_path("STENT_MAVEN_REPO")
+                .unwrap_or_else(|| root().join("target/stent-m2")),
         ),
         ..FlinkRunOptions::default()
     };

@@ -53,7 +53,10 @@ pub fn kafka_classpath(opts: &FlinkRunOptions) -> String {
             .arg(format!("-Dmdep.outputFile={}", tmp.display()));
         cmd.output().is_ok_and(|o| o.status.success())
     };
-    assert!(resolve(true) || resolve(false), "resolving Kafka {KAFKA_VERSION} failed");
+    assert!(
+        resolve(true) || resolve(false),
+        "resolving Kafka {KAFKA_VERSION} failed"
+    );
     std::fs::rename(&tmp, &cp).unwrap();
     std::fs::read_to_string(&cp).unwrap().trim().to_string()
 }
@@ -121,7 +124,13 @@ impl Broker {
             .args(JVM)
             .arg("-cp")
             .arg(&classpath)
-            .args(["kafka.tools.StorageTool", "format", "-t", "MkU3OEVBNTcwNTJENDM2Qk", "-c"])
+            .args([
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                "MkU3OEVBNTcwNTJENDM2Qk",
+                "-c",
+            ])
             .arg(&props)
             .output()
             .unwrap();
@@ -153,7 +162,11 @@ impl Broker {
             if let Ok(Some(status)) = broker.child.try_wait() {
                 panic!("Kafka exited ({status}):\n{}", broker.log());
             }
-            assert!(Instant::now() < deadline, "Kafka did not start:\n{}", broker.log());
+            assert!(
+                Instant::now() < deadline,
+                "Kafka did not start:\n{}",
+                broker.log()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         broker
@@ -199,7 +212,12 @@ impl Broker {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),

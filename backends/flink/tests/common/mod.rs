@@ -35,7 +35,9 @@ pub fn test_options() -> FlinkRunOptions {
     let work = root().join("target/stent-flink-tests");
     FlinkRunOptions {
         work_dir: work.join("work"),
-        maven_repo: Some(env_path("STENT_MAVEN_REPO").unwrap_or_else(|| root().join("target/stent-m2"))),
+        maven_repo: Some(
+            env_path("STENT_MAVEN_REPO").unwrap_or_else(|| root().join("target/stent-m2")),
+        ),
         ..FlinkRunOptions::default()
     }
 }
@@ -71,7 +73,10 @@ pub fn parse_lines(text: &str) -> Vec<Value> {
 /// Runs the CPython oracle; returns (results, state dump).
 pub fn oracle(program_py: &Path, workload: &Path, out_dir: &Path) -> (Vec<Value>, Value) {
     std::fs::create_dir_all(out_dir).unwrap();
-    let (out, state) = (out_dir.join("oracle.jsonl"), out_dir.join("oracle-state.json"));
+    let (out, state) = (
+        out_dir.join("oracle.jsonl"),
+        out_dir.join("oracle-state.json"),
+    );
     let o = Command::new("python3")
         .env("PYTHONPATH", root().join("python"))
         .args(["-m", "stent.oracle"])
@@ -84,7 +89,11 @@ pub fn oracle(program_py: &Path, workload: &Path, out_dir: &Path) -> (Vec<Value>
         .arg(&state)
         .output()
         .unwrap();
-    assert!(o.status.success(), "oracle failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (
         parse_lines(&std::fs::read_to_string(out).unwrap()),
         serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap(),
