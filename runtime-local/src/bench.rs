@@ -359,6 +359,13 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                     }
                 };
                 let hashmap = (!ops.is_empty()).then(|| wl::hashmap_baseline(keys, &ops));
+                if timed.is_empty() {
+                    notes.push(format!(
+                        "{} {keys} keys: empty workload, skipped",
+                        kind.name()
+                    ));
+                    continue;
+                }
                 if o.oracle && oracle_rate.is_none() {
                     let n = match kind {
                         Kind::Hotel => o.oracle_requests / 10,
@@ -399,7 +406,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         let run = closed_loop(&mut engine, &timed, workers, dir.clone())?;
                         let open = if dur {
                             let r = run.throughput / 2.0;
-                            let n = (r as usize).clamp(1000, timed.len());
+                            let n = (r as usize).max(1000).min(timed.len());
                             Some((r, open_loop(&mut engine, &timed[..n], workers, dir, r)?))
                         } else {
                             None

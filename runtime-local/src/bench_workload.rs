@@ -193,7 +193,11 @@ pub fn hotel_lines(
     let out = Command::new("python3")
         .arg(root.join("tests/gen/workloads.py"))
         .args(["--example", "hotel", "--seed", "1"])
-        .args(["--requests", &requests.to_string()])
+        // the generator's output has exactly --requests lines, creates first: make room
+        .args([
+            "--requests",
+            &(requests + entities + entities / 4 + 16).to_string(),
+        ])
         .args(["--entities", &entities.to_string()])
         .args(["--zipf", &zipf.to_string()])
         .output()
@@ -251,7 +255,12 @@ pub fn oracle_baseline(
     };
     let base = run(load.iter().collect(), "oracle-load")?;
     let full = run(load.iter().chain(timed).collect(), "oracle-full")?;
-    Ok(timed.len() as f64 / (full - base).max(1e-6))
+    if full <= base * 1.05 {
+        return Err(format!(
+            "load-subtracted time too small to measure ({full:.3}s vs {base:.3}s); raise the request count"
+        ));
+    }
+    Ok(timed.len() as f64 / (full - base))
 }
 
 /// Resident set size of this process in bytes (Linux; 0 elsewhere).
