@@ -161,6 +161,26 @@ impl Lowerer<'_, '_> {
                 {
                     return super::poison(span); // the import is already reported
                 }
+                if let [
+                    g @ Expr {
+                        kind: ExprKind::Generator { elt, generators },
+                        ..
+                    },
+                ] = args
+                    && attr == "join"
+                {
+                    // `sep.join(x.name for x in xs)`: the items as a list comprehension.
+                    let recv = self.expr(value);
+                    let recv = self.spill(recv);
+                    if t::entity_name(&ty_of(&recv)).is_none() {
+                        let items = self.comprehension(
+                            super::comp::Sink::List(elt),
+                            generators,
+                            g.span,
+                        );
+                        return self.value_method(recv, attr, *attr_span, vec![items], span);
+                    }
+                }
                 let recv = self.expr_then_args(value, args);
                 let (recv, argv) = recv;
                 let rty = ty_of(&recv);

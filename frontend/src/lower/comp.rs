@@ -7,8 +7,8 @@
 //! their own (fresh slots that shadow, and never overwrite, locals of the same name). Remote
 //! calls anywhere in a comprehension are ordinary suspending calls inside the loop body.
 //!
-//! Generator expressions given to `sum`, `min`, `max`, `sorted` and `list` are lowered as list
-//! comprehensions (those builtins consume every item anyway). `any` and `all` stop at the
+//! Generator expressions given to `sum`, `min`, `max`, `sorted`, `list`, `tuple` and `str.join`
+//! are lowered as list comprehensions (those consume every item anyway). `any` and `all` stop at the
 //! first deciding item, exactly as Python does, so later items are never evaluated.
 
 use stent_ir::v1::{
@@ -55,6 +55,7 @@ pub(crate) fn takes_generator(b: Builtin, nargs: usize) -> bool {
         | Builtin::Max
         | Builtin::Sorted
         | Builtin::List
+        | Builtin::Tuple
         | Builtin::Any
         | Builtin::All => nargs == 1,
         _ => false,

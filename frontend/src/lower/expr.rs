@@ -309,7 +309,7 @@ impl Lowerer<'_, '_> {
             ExprKind::Generator { .. } => {
                 self.err(
                     "E106",
-                    "a generator expression is only supported as the argument of `sum`, `min`, `max`, `any`, `all`, `sorted` or `list`",
+                    "a generator expression is only supported as the argument of `sum`, `min`, `max`, `any`, `all`, `sorted`, `list`, `tuple` or `str.join`",
                     span,
                     "generator expression",
                     "use a list comprehension `[... for ...]` to build a list",

@@ -33,3 +33,6 @@ class A:
 
     def top(self, xs: List[int]) -> int:
         return max(x * x for x in xs)
+
+    def label(self, xs: List[int]) -> str:
+        return ", ".join(str(x) for x in xs if x > 0)
