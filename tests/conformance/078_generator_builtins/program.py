@@ -64,3 +64,10 @@ class Board:
 
     def as_list(self, n: int) -> List[int]:
         return list(i * 3 for i in range(n))
+
+    def label(self, sep: str) -> str:
+        return sep.join(p.name + "=" + str(p.get()) for p in self.probes)
+
+    def frozen(self, n: int) -> int:
+        t = tuple(i + 1 for i in range(n))
+        return len(t) + sum(t)
