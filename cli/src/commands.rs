@@ -207,11 +207,11 @@ pub fn generate(path: &Path, target: Engine, out: &Path) -> Result<ExitCode> {
     }
 }
 
-/// `stent query`: SQL over a state dir. The DataFusion tables (runtime-local/query) have not
-/// landed yet, so the command says so instead of pretending.
+/// `stent query`: SQL over a state dir; the program is read from the dir (`program.pb`).
 pub fn query(state_dir: &Path, sql: &str) -> Result<ExitCode> {
-    let _ = (state_dir, sql);
-    bail!("`stent query` is not built yet in this version")
+    let table = stent_query::query(state_dir, sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `stent conformance`.
