@@ -147,6 +147,21 @@ fn torn_log_tail_is_truncated_and_the_run_continues() {
 }
 
 #[test]
+fn torn_result_line_is_cut_back_and_rewritten() {
+    // A crash while writing results leaves a half line after the acknowledged ones; the
+    // restart must cut it back to the checkpoint's length and re-append the logged results.
+    let c = Case::new("torn-result");
+    c.kill_with_log_records(2);
+    let mut results = std::fs::read(&c.out).unwrap_or_default();
+    results.extend_from_slice(br#"{"id": "u00"#);
+    std::fs::write(&c.out, &results).unwrap();
+    assert_ok(&c.run());
+    c.assert_matches_oracle();
+    let text = std::fs::read_to_string(&c.out).unwrap();
+    assert!(text.ends_with('\n'), "results still end mid-line");
+}
+
+#[test]
 fn log_covered_by_the_checkpoint_is_not_replayed_twice() {
     // A crash between the checkpoint's rename and the log reset leaves a log whose records
     // the checkpoint already covers; recovery must skip them, not apply them again.

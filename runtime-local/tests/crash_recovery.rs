@@ -6,8 +6,10 @@
 //! The checkpoint interval is 1-2 batches so kills land in every phase: executing, the log's
 //! append + fsync, writing results, and the checkpoint (results fsync, temp file, rename, log
 //! reset). What the state dir looked like at each kill is classified and printed (run with
-//! `--nocapture`), and the test asserts that kills landed mid-result-line and with logged
-//! batches pending replay, so recovery's replay path is really exercised.
+//! `--nocapture`), and the test asserts that kills landed with logged batches pending replay,
+//! so recovery's replay path is really exercised. Kills rarely land mid-result-line by chance
+//! (writing a batch's results takes microseconds), so that case has its own deterministic test
+//! in `corruption.rs`.
 
 mod common;
 
@@ -182,10 +184,6 @@ fn ycsb_sigkill_at_random_points_is_exactly_once() {
     assert!(
         st.pending_log_records > 0,
         "no kill left logged batches to replay: {st:?}"
-    );
-    assert!(
-        st.torn_result_line > 0,
-        "no kill tore a result line: {st:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,9 +22,9 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::common::TableReference;
 use serde_json::Value as Json;
 use stent_ir::v1::{EntityType, Primitive, Program, r#type::Kind};
 use stent_runtime_local::value::Key;

@@ -1,5 +1,5 @@
 //! Shared helpers of the durability tests: workload generators (seeded, deterministic), the
-//! CPython oracle, the `durable_run` driver (runtime-local/examples/durable_run.rs) and
+//! CPython oracle, the `durable_run` driver (runtime-local/src/bin/durable_run.rs) and
 //! result/state comparison.
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -32,48 +32,38 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The `durable_run` example binary, built once per test process: `cargo test --test X`
-/// does not build examples, and a stale one would test old code. Building an up-to-date
-/// example is a no-op. It lands in target/<profile>/examples, next to our own target/<profile>/deps.
-pub fn driver() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().unwrap();
-            let profile_dir = exe.parent().unwrap().parent().unwrap();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut cmd = Command::new(cargo);
-            cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-                "build",
-                "-q",
-                "-p",
-                "stent-runtime-local",
-                "--example",
-                "durable_run",
-            ]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            let o = cmd.output().expect("cannot run cargo");
-            assert!(
-                o.status.success(),
-                "building durable_run failed: {}",
-                stderr_of(&o)
-            );
-            let p = profile_dir
-                .join("examples")
-                .join(format!("durable_run{}", std::env::consts::EXE_SUFFIX));
-            assert!(p.exists(), "{} missing after building it", p.display());
-            p
-        })
-        .clone()
+/// The driver command for one durable run: `program` (Python) is compiled in-process and
+/// handed to the `durable_run` bin target (src/bin/durable_run.rs) as binary IR.
+pub fn driver_cmd(program: &Path, workload: &Path, out: &Path, state_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_durable_run"));
+    c.arg(compiled(program))
+        .arg(workload)
+        .arg(out)
+        .arg(state_dir);
+    c
 }
 
-/// The driver command for one durable run.
-pub fn driver_cmd(program: &Path, workload: &Path, out: &Path, state_dir: &Path) -> Command {
-    let mut c = Command::new(driver());
-    c.arg(program).arg(workload).arg(out).arg(state_dir);
-    c
+/// Compiles `program` to binary IR once per distinct source text; returns the .pb path.
+fn compiled(program: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let source = std::fs::read_to_string(program).unwrap();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (program, &source).hash(&mut h);
+    let dir = std::env::temp_dir().join(format!("stent-durable-ir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pb = dir.join(format!("{:016x}.pb", h.finish()));
+    if !pb.exists() {
+        let name = program.display().to_string();
+        let compiled = stent_frontend::compile(&name, &source)
+            .unwrap_or_else(|d| panic!("{name}: {} compiler diagnostics", d.len()));
+        let bytes =
+            stent_ir::encoding::encode(&compiled.program, stent_ir::Encoding::Binary).unwrap();
+        // Written aside and renamed: tests of one process compile concurrently.
+        let tmp = pb.with_extension(format!("tmp{:?}", std::thread::current().id()));
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, &pb).unwrap();
+    }
+    pb
 }
 
 pub fn stderr_of(o: &Output) -> String {

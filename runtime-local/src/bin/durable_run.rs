@@ -1,15 +1,17 @@
-//! A minimal `stent run --state-dir` for the crash-recovery tests: compiles a Python program
-//! and drives `run_workload` with a chosen checkpoint interval.
+//! A minimal `stent run --state-dir` for the crash-recovery tests: loads a compiled program
+//! (IR in any encoding) and drives `run_workload` with a chosen checkpoint interval.
 //!
 //! Why not the `stent` binary: integration tests of this crate cannot build the root package's
 //! binary, and the checkpoint interval (`RunOptions::checkpoint_every`) is not a CLI flag. The
-//! code path below `run_workload` is exactly the one `stent run` takes.
+//! code path below `run_workload` is exactly the one `stent run` takes. Being a bin target of
+//! this crate, cargo builds it (with the tests' feature set) before the integration tests and
+//! hands them its path in `CARGO_BIN_EXE_durable_run`.
 //!
-//! Usage: durable_run PROGRAM.py WORKLOAD OUT STATE_DIR [--checkpoint-every N]
+//! Usage: durable_run PROGRAM.pb WORKLOAD OUT STATE_DIR [--checkpoint-every N]
 //!        [--workers N] [--state-out FILE]
 //! Exit status 0 on success; 1 with `error: ...` on stderr otherwise.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,7 +31,7 @@ fn run() -> Result<stent_runtime_local::Summary, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
         return Err(
-            "usage: durable_run PROGRAM.py WORKLOAD OUT STATE_DIR [--checkpoint-every N] \
+            "usage: durable_run PROGRAM.pb WORKLOAD OUT STATE_DIR [--checkpoint-every N] \
              [--workers N] [--state-out FILE]"
                 .into(),
         );
@@ -51,11 +53,8 @@ fn run() -> Result<stent_runtime_local::Summary, String> {
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
-    let source =
-        std::fs::read_to_string(&args[0]).map_err(|e| format!("cannot read {}: {e}", args[0]))?;
-    let program = stent_frontend::compile(&args[0], &source)
-        .map_err(|d| format!("{}: {} compiler diagnostics", args[0], d.len()))?
-        .program;
+    let program = stent_ir::encoding::read_file(Path::new(&args[0]))
+        .map_err(|e| format!("cannot load {}: {e}", args[0]))?;
     stent_runtime_local::run_workload(
         &program,
         args[1].as_ref(),
