@@ -173,11 +173,8 @@ impl Lowerer<'_, '_> {
                     let recv = self.expr(value);
                     let recv = self.spill(recv);
                     if t::entity_name(&ty_of(&recv)).is_none() {
-                        let items = self.comprehension(
-                            super::comp::Sink::List(elt),
-                            generators,
-                            g.span,
-                        );
+                        let items =
+                            self.comprehension(super::comp::Sink::List(elt), generators, g.span);
                         return self.value_method(recv, attr, *attr_span, vec![items], span);
                     }
                 }
