@@ -98,6 +98,66 @@ fn run_without_out_prints_one_result_per_request() {
 }
 
 #[test]
+fn durable_run_without_out_resumes_and_query_reads_its_state() {
+    let dir = scratch("durable-stdout");
+    let state = dir.join("state");
+    let state_str = state.to_str().unwrap();
+    let run = || {
+        stent(&[
+            "run",
+            "examples/bank/bank.py",
+            "--workload",
+            "examples/bank/workload.jsonl",
+            "--state-dir",
+            state_str,
+            "--quiet",
+        ])
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let dump = dir.join("state.json");
+    let with_dump = stent(&[
+        "run",
+        "examples/bank/bank.py",
+        "--workload",
+        "examples/bank/workload.jsonl",
+        "--state-dir",
+        state_str,
+        "--state-out",
+        dump.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(with_dump.status.success(), "{}", text(&with_dump.stderr));
+    let accounts = std::fs::read_to_string(&dump)
+        .unwrap()
+        .matches(r#""entity": "Account""#)
+        .count();
+    assert!(accounts > 0);
+    // The same command again resumes the finished run: same results, nothing re-applied.
+    let again = run();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), text(&first.stdout));
+    assert!(!text(&first.stdout).is_empty());
+
+    let q = stent(&[
+        "query",
+        "--state-dir",
+        state_str,
+        "SELECT count(*) AS n FROM Account",
+    ]);
+    assert!(q.status.success(), "{}", text(&q.stderr));
+    assert!(
+        text(&q.stdout).contains(&format!("| {accounts} ")),
+        "{accounts} accounts expected: {}",
+        text(&q.stdout)
+    );
+    let bad = stent(&["query", "--state-dir", state_str, "SELECT * FROM Nope"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("Nope"), "{}", text(&bad.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn unknown_files_and_missing_workloads_are_clear_errors() {
     let out = stent(&["ir", "show", "no/such/program.py"]);
     assert!(!out.status.success());

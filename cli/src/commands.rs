@@ -161,7 +161,16 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         bail!("workload {} does not exist", args.workload.display());
     }
     let loaded = load_program(&args.program)?;
-    let scratch = std::env::temp_dir().join(format!("stent-run-{}.jsonl", std::process::id()));
+    // Without --out the results go to stdout at the end. A durable run keeps them in its
+    // state dir, so that a resumed run (same command) finds the results file it acknowledged.
+    let scratch = match &args.state_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            dir.join("results.jsonl")
+        }
+        None => std::env::temp_dir().join(format!("stent-run-{}.jsonl", std::process::id())),
+    };
     let out = args.out.clone().unwrap_or_else(|| scratch.clone());
     let req = engines::RunRequest {
         program: &loaded.program,
@@ -176,7 +185,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     if args.out.is_none() {
         let text = std::fs::read(&scratch)?;
         std::io::stdout().write_all(&text)?;
-        let _ = std::fs::remove_file(&scratch);
+        if args.state_dir.is_none() {
+            let _ = std::fs::remove_file(&scratch);
+        }
     }
     if !args.quiet {
         eprintln!("{}: {summary}", args.engine.name());

@@ -62,7 +62,8 @@ enum Command {
         /// The requests, one JSON object per line (docs/formats.md).
         #[arg(long)]
         workload: PathBuf,
-        /// Where the results go (JSON Lines). Default: stdout.
+        /// Where the results go (JSON Lines). Default: stdout (with --state-dir, also kept in
+        /// DIR/results.jsonl so that a resumed run continues it).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Also write the final state of every entity (JSON), sorted by type and key.
