@@ -1,6 +1,6 @@
-//! The whole conformance corpus on Flink's embedded MiniCluster: every case of tests/conformance
-//! and every example with a workload (as `stent conformance` discovers them) is generated, built
-//! and run, and its results (per request id) and final state are compared with the CPython
+//! The whole conformance corpus on Flink's embedded MiniCluster: every case of tests/conformance,
+//! every example with a workload and every large generated workload of tests/gen/large (as
+//! `stent conformance` discovers them) is generated, built and run, and its results (per request id) and final state are compared with the CPython
 //! oracle's. Prints a table; fails with the first differing request of every failing case.
 //!
 //! All cases run in a few warm JVMs (`stent_backend_flink::run_batch`: each case's classes in
@@ -10,8 +10,6 @@
 //! Environment:
 //! - `STENT_FLINK_CASES`: a comma list of case-name substrings (e.g. `017,037,example/bank`) to
 //!   run a subset while debugging; unset, empty or `all`: the whole corpus.
-//! - `STENT_FLINK_LARGE=1`: also the large generated workloads of tests/gen/large (thousands of
-//!   requests each; slower).
 //! - `STENT_FLINK_JVMS`: how many JVMs run concurrently (default 2: CI machines have two cores).
 //!
 //! Skipped when `mvn`, `java` or `python3` is missing.
@@ -43,8 +41,9 @@ fn dirs(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The corpus, discovered as `stent conformance` does (cli/src/conformance.rs): conformance
-/// cases, then examples with a workload (one `.py` file each), then (optionally) large workloads.
-fn discover(large: bool) -> Vec<Case> {
+/// cases, then examples with a workload (one `.py` file each), then the large workloads
+/// (`tests/gen/large/EXAMPLE_*.jsonl` over `examples/EXAMPLE/EXAMPLE.py`).
+fn discover() -> Vec<Case> {
     let mut cases = Vec::new();
     for dir in dirs(&root().join("tests/conformance")) {
         let (program, workload) = (dir.join("program.py"), dir.join("workload.jsonl"));
@@ -73,28 +72,26 @@ fn discover(large: bool) -> Vec<Case> {
             });
         }
     }
-    if large {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/gen/large"))
-            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        for workload in files
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        {
-            let stem = workload.file_stem().unwrap().to_string_lossy().into_owned();
-            let example = stem.split('_').next().unwrap_or_default().to_string();
-            let program = root()
-                .join("examples")
-                .join(&example)
-                .join(format!("{example}.py"));
-            if program.is_file() {
-                cases.push(Case {
-                    name: format!("large/{stem}"),
-                    program,
-                    workload,
-                });
-            }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/gen/large"))
+        .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    for workload in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+    {
+        let stem = workload.file_stem().unwrap().to_string_lossy().into_owned();
+        let example = stem.split('_').next().unwrap_or_default().to_string();
+        let program = root()
+            .join("examples")
+            .join(&example)
+            .join(format!("{example}.py"));
+        if program.is_file() {
+            cases.push(Case {
+                name: format!("large/{stem}"),
+                program,
+                workload,
+            });
         }
     }
     cases
@@ -182,7 +179,7 @@ fn conformance_corpus_on_minicluster() {
         return;
     }
     let selection = std::env::var("STENT_FLINK_CASES").unwrap_or_default();
-    let mut cases = discover(env_flag("STENT_FLINK_LARGE"));
+    let mut cases = discover();
     if !(selection.is_empty() || selection == "all") {
         cases.retain(|c| {
             selection

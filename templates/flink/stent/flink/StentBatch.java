@@ -49,6 +49,9 @@ public final class StentBatch {
         opts.remove("report");
         List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
         int failed = 0;
+        SharedMiniCluster[] shared = Boolean.parseBoolean(opts.getOrDefault("share-minicluster", "true"))
+                ? new SharedMiniCluster[1] : null;
+        opts.remove("share-minicluster");
         try (RpcSystem rpc = RpcSystem.load(new Configuration());
                 BufferedWriter w = Files.newBufferedWriter(report, StandardCharsets.UTF_8)) {
             for (String line : lines) {
@@ -62,7 +65,7 @@ public final class StentBatch {
                 long t0 = System.nanoTime();
                 String status = "ok", message = "";
                 try {
-                    StentJob.runLocal(f[1], f[0], caseOpts, executors(rpc));
+                    StentJob.runLocal(f[1], f[0], caseOpts, executors(rpc, shared));
                 } catch (Throwable e) {
                     status = "error";
                     message = oneLine(e);
@@ -73,6 +76,7 @@ public final class StentBatch {
                 w.write(f[0] + "\t" + status + "\t" + ms + "\t" + message + "\n");
                 w.flush();
             }
+            if (shared != null && shared[0] != null) shared[0].shutdown();
         }
         if (failed > 0) System.err.println("stent batch: " + failed + " case(s) failed");
     }
@@ -82,7 +86,7 @@ public final class StentBatch {
      * MiniCluster borrows one RPC system: loading it (Pekko and Scala in their own class loader,
      * unpacked from a jar) is most of a MiniCluster's start in a warm JVM.
      */
-    static PipelineExecutorServiceLoader executors(RpcSystem rpc) {
+    static PipelineExecutorServiceLoader executors(RpcSystem rpc, SharedMiniCluster[] shared) {
         PipelineExecutorFactory factory = new PipelineExecutorFactory() {
             @Override
             public String getName() {
@@ -96,8 +100,11 @@ public final class StentBatch {
 
             @Override
             public PipelineExecutor getExecutor(Configuration conf) {
-                return LocalExecutor.createWithFactory(conf,
-                        mc -> new MiniCluster(mc, () -> Reference.borrowed(rpc)));
+                return LocalExecutor.createWithFactory(conf, mc -> {
+                    if (shared == null) return new MiniCluster(mc, () -> Reference.borrowed(rpc));
+                    if (shared[0] == null) shared[0] = new SharedMiniCluster(mc, rpc);
+                    return shared[0];
+                });
             }
         };
         return new PipelineExecutorServiceLoader() {
@@ -111,6 +118,36 @@ public final class StentBatch {
                 return Stream.of(factory.getName());
             }
         };
+    }
+
+    /**
+     * One MiniCluster for every job of the batch, like a session cluster: the first job's
+     * configuration starts it, later jobs are submitted to it; Flink's per-job start and shutdown
+     * calls are no-ops, {@link #shutdown} ends it.
+     */
+    static final class SharedMiniCluster extends MiniCluster {
+        private boolean started;
+
+        SharedMiniCluster(org.apache.flink.runtime.minicluster.MiniClusterConfiguration conf, RpcSystem rpc) {
+            super(conf, () -> Reference.borrowed(rpc));
+        }
+
+        @Override
+        public synchronized void start() throws Exception {
+            if (!started) {
+                super.start();
+                started = true;
+            }
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> closeAsync() {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        void shutdown() throws Exception {
+            if (started) super.closeAsync().get();
+        }
     }
 
     private static String oneLine(Throwable e) {
