@@ -368,20 +368,19 @@ pub fn run_batch(
     let shards: Vec<Vec<usize>> = (0..jvms)
         .map(|j| (j..cases.len()).step_by(jvms).collect())
         .collect();
-    let results: Vec<Result<(Vec<BatchOutcome>, Duration, Duration), FlinkError>> =
-        std::thread::scope(|s| {
-            let handles: Vec<_> = shards
-                .iter()
-                .map(|shard| {
-                    let (runtime_classes, deps) = (&runtime_classes, &deps);
-                    s.spawn(move || run_shard(cases, shard, runtime_classes, deps, opts))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("batch thread panicked"))
-                .collect()
-        });
+    let results: Vec<Result<ShardRun, FlinkError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = shards
+            .iter()
+            .map(|shard| {
+                let (runtime_classes, deps) = (&runtime_classes, &deps);
+                s.spawn(move || run_shard(cases, shard, runtime_classes, deps, opts))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("batch thread panicked"))
+            .collect()
+    });
     let mut outcomes: Vec<Option<BatchOutcome>> = vec![None; cases.len()];
     let mut times = Vec::new();
     for (shard, r) in shards.iter().zip(results) {
@@ -411,6 +410,9 @@ fn tsv_path(p: &Path) -> Result<String, FlinkError> {
     Ok(s)
 }
 
+/// One JVM's outcomes, in its cases' order, with its `javac` and `java` times.
+type ShardRun = (Vec<BatchOutcome>, Duration, Duration);
+
 /// One JVM of a batch: compiles its cases (cached), runs them, reads the report.
 fn run_shard(
     cases: &[BatchCase],
@@ -418,7 +420,7 @@ fn run_shard(
     runtime_classes: &Path,
     deps: &str,
     opts: &FlinkRunOptions,
-) -> Result<(Vec<BatchOutcome>, Duration, Duration), FlinkError> {
+) -> Result<ShardRun, FlinkError> {
     let mut sources = Vec::new();
     let mut manifest = String::new();
     for &i in shard {

@@ -226,10 +226,10 @@ fn conformance_corpus_on_minicluster() {
         for _ in 0..2 {
             let (queue, oracle_errors) = (&queue, &oracle_errors);
             s.spawn(move || {
-                while let Some((c, out)) = {
-                    let next = queue.lock().unwrap().pop();
-                    next
-                } {
+                loop {
+                    let Some((c, out)) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
                     if let Err(e) = run_oracle(c, out) {
                         oracle_errors.lock().unwrap().insert(c.name.clone(), e);
                     }
