@@ -9,9 +9,13 @@ mod project;
 mod runner;
 
 pub use project::{
-    FLINK_VERSION, GENERATED_PACKAGE, KAFKA_CONNECTOR_VERSION, generate, project_files,
+    FLINK_VERSION, GENERATED_PACKAGE, KAFKA_CONNECTOR_VERSION, generate, program_sources_in,
+    project_files,
 };
-pub use runner::{BuiltJob, FlinkRunOptions, RunSummary, build, env_path, run};
+pub use runner::{
+    BatchCase, BatchOutcome, BatchSummary, BuiltJob, FlinkRunOptions, RunSummary, build, env_path,
+    run, run_batch,
+};
 
 /// Errors of the Flink backend.
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,10 @@ const MAIN: &str = include_str!("../../../templates/flink/Main.java.tera");
 const README: &str = include_str!("../../../templates/flink/README.md.tera");
 const FLINK_SOURCES: &[(&str, &str)] = &[
     (
+        "StentBatch.java",
+        include_str!("../../../templates/flink/stent/flink/StentBatch.java"),
+    ),
+    (
         "StentJob.java",
         include_str!("../../../templates/flink/stent/flink/StentJob.java"),
     ),
@@ -116,11 +120,20 @@ pub(crate) fn support_sources() -> Vec<SourceFile> {
 
 /// The program's own classes (entity classes, registry, `Main`), relative to `src/main/java`.
 pub(crate) fn program_sources(program: &Program) -> Result<Vec<SourceFile>, FlinkError> {
-    let mut files = stent_java::translate(program, GENERATED_PACKAGE)?;
-    let dir = PathBuf::from(GENERATED_PACKAGE.replace('.', "/"));
+    program_sources_in(program, GENERATED_PACKAGE)
+}
+
+/// [`program_sources`] in another Java package (e.g. `stent.generated.b017`), so that several
+/// programs can share one class path and one JVM ([`crate::run_batch`]).
+pub fn program_sources_in(program: &Program, package: &str) -> Result<Vec<SourceFile>, FlinkError> {
+    let mut files = stent_java::translate(program, package)?;
+    let dir = PathBuf::from(package.replace('.', "/"));
+    let mut ctx = base_context(program);
+    ctx.insert("package", package);
+    ctx.insert("package_dir", &package.replace('.', "/"));
     files.push(SourceFile {
         path: dir.join("Main.java"),
-        contents: render("Main.java", MAIN, &base_context(program))?,
+        contents: render("Main.java", MAIN, &ctx)?,
     });
     Ok(files)
 }

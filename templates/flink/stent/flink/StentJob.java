@@ -14,6 +14,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.src.FileSource;
@@ -22,6 +23,7 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -64,11 +66,26 @@ public final class StentJob {
     }
 
     static StreamExecutionEnvironment environment(Map<String, String> opts) {
+        return environment(opts, null);
+    }
+
+    /**
+     * The job's environment; {@code executors}: how to run the job (null: Flink's default, a local
+     * MiniCluster per job; {@link StentBatch} passes one that shares Flink's RPC system).
+     */
+    static StreamExecutionEnvironment environment(Map<String, String> opts, PipelineExecutorServiceLoader executors) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env;
+        if (executors == null) {
+            env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        } else {
+            conf.set(DeploymentOptions.TARGET, "local");
+            conf.set(DeploymentOptions.ATTACHED, true);
+            env = new StreamExecutionEnvironment(executors, conf, Thread.currentThread().getContextClassLoader());
+        }
         // Exactly-once checkpoints are on by default: operator state and source offsets together.
         env.enableCheckpointing(Long.parseLong(opts.getOrDefault("checkpoint-interval-ms", "10000")));
         return env;
@@ -104,7 +121,13 @@ public final class StentJob {
                 .uid("stent-transactions");
     }
 
-    private static void runLocal(String programClass, String name, Map<String, String> opts) throws Exception {
+    /** The local mode: one job on its own embedded MiniCluster (also used by {@link StentBatch}). */
+    static void runLocal(String programClass, String name, Map<String, String> opts) throws Exception {
+        runLocal(programClass, name, opts, null);
+    }
+
+    static void runLocal(String programClass, String name, Map<String, String> opts,
+            PipelineExecutorServiceLoader executors) throws Exception {
         String workload = required(opts, "workload");
         Path out = Path.of(required(opts, "out"));
         String stateOut = opts.get("state-out");
@@ -117,7 +140,7 @@ public final class StentJob {
             }
             workload = tmp.toString();
         }
-        StreamExecutionEnvironment env = environment(opts);
+        StreamExecutionEnvironment env = environment(opts, executors);
         env.setParallelism(1);
         FileSource<String> source = FileSource
                 .forRecordStreamFormat(new TextLineInputFormat(), new org.apache.flink.core.fs.Path(workload))
@@ -186,7 +209,7 @@ public final class StentJob {
         env.execute("stent " + name);
     }
 
-    private static String required(Map<String, String> opts, String name) throws IOException {
+    static String required(Map<String, String> opts, String name) throws IOException {
         String v = opts.get(name);
         if (v == null) throw new IllegalArgumentException("missing --" + name);
         return v;
