@@ -369,14 +369,27 @@ fn state_difference(want: &Json, got: &Json) -> String {
 }
 
 /// Runs every case on the oracle and on each engine.
+///
+/// Flink runs every case up front in one batch (a warm JVM per core, `run_batch`): a JVM and
+/// a MiniCluster per case would cost seconds each. Each case then compares the batch's outputs.
 pub fn run_suite(cases: &[Case], engines: &[Engine], progress: bool) -> Result<Report> {
     let scratch = tempdir()?;
+    let case_dir = |n: usize| scratch.join(format!("case{n}"));
+    let flink_batch = if engines.contains(&Engine::Flink) && cases.len() > 1 {
+        Some(run_flink_batch(cases, &case_dir, progress)?)
+    } else {
+        None
+    };
     let mut rows = Vec::new();
     for (n, case) in cases.iter().enumerate() {
         let started = Instant::now();
-        let dir = scratch.join(format!("case{n}"));
+        let dir = case_dir(n);
         std::fs::create_dir_all(&dir)?;
-        let statuses = run_case(case, engines, &dir);
+        let prerun = |engine: Engine| match (engine, &flink_batch) {
+            (Engine::Flink, Some(batch)) => Some(batch[n].clone()),
+            _ => None,
+        };
+        let statuses = run_case_with(case, engines, &dir, &prerun);
         if progress {
             let cells: Vec<String> = engines
                 .iter()
@@ -401,8 +414,69 @@ pub fn run_suite(cases: &[Case], engines: &[Engine], progress: bool) -> Result<R
     })
 }
 
+/// Runs every case's program on Flink in one `run_batch`, writing each case's outputs where
+/// [`run_case_with`] reads them; returns each case's outcome (Err: why it did not run).
+fn run_flink_batch(
+    cases: &[Case],
+    case_dir: &dyn Fn(usize) -> PathBuf,
+    progress: bool,
+) -> Result<Vec<std::result::Result<(), String>>> {
+    let mut outcome = vec![Ok(()); cases.len()];
+    let mut batch = Vec::new();
+    let mut index = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let dir = case_dir(n);
+        std::fs::create_dir_all(&dir)?;
+        match crate::load::load(&case.program) {
+            // run_case_with reports the diagnostics.
+            Err(_) => outcome[n] = Err("does not compile".into()),
+            Ok(loaded) => {
+                index.push(n);
+                batch.push(stent_backend_flink::BatchCase {
+                    name: case.name.clone(),
+                    program: loaded.program,
+                    workload: case.workload.clone(),
+                    out: dir.join("flink.jsonl"),
+                    state_out: Some(dir.join("flink_state.json")),
+                });
+            }
+        }
+    }
+    if progress {
+        eprintln!("flink: running {} cases in one batch...", batch.len());
+    }
+    let jvms = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let opts = stent_backend_flink::FlinkRunOptions::default();
+    match stent_backend_flink::run_batch(&batch, jvms, &opts) {
+        Err(e) => {
+            for &n in &index {
+                outcome[n] = Err(format!("the Flink batch failed: {e}"));
+            }
+        }
+        Ok(summary) => {
+            for (&n, case) in index.iter().zip(&summary.cases) {
+                if let Some(err) = &case.error {
+                    outcome[n] = Err(err.clone());
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}
+
 /// Runs one case on the oracle and each engine, with scratch files in `dir`.
 pub fn run_case(case: &Case, engines: &[Engine], dir: &Path) -> Vec<Status> {
+    run_case_with(case, engines, dir, &|_| None)
+}
+
+/// [`run_case`], where `prerun(engine)` may say that an engine already ran the case (writing
+/// `dir/ENGINE.jsonl` and `dir/ENGINE_state.json`): Ok to compare those, Err why it failed.
+fn run_case_with(
+    case: &Case,
+    engines: &[Engine],
+    dir: &Path,
+    prerun: &dyn Fn(Engine) -> Option<std::result::Result<(), String>>,
+) -> Vec<Status> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return engines
             .iter()
@@ -444,7 +518,11 @@ pub fn run_case(case: &Case, engines: &[Engine], dir: &Path) -> Vec<Status> {
                 workers: None,
                 progress: false,
             };
-            match engines::run(engine, &req).and_then(|_| read_outputs(&out, &state)) {
+            let ran = match prerun(engine) {
+                Some(outcome) => outcome.map_err(|e| anyhow::anyhow!(e)),
+                None => engines::run(engine, &req).map(|_| ()),
+            };
+            match ran.and_then(|_| read_outputs(&out, &state)) {
                 Err(e) => Status::Error(format!("{e:#}")),
                 Ok(actual) => {
                     let diffs = compare(&expected, &actual, &strict);
