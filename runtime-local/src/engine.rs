@@ -19,8 +19,9 @@
 //! indices / direct references, and each frame caches its entity's overlay index, so a field
 //! access is a vector index and no request allocates a label or a map.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use stent_ir::v1::{self as ir, invoke, terminator};
 
@@ -50,7 +51,7 @@ pub struct Tables<'p> {
 impl<'p> Tables<'p> {
     pub fn new(program: &'p ir::Program) -> Tables<'p> {
         let mut types = Vec::new();
-        let mut type_index = HashMap::new();
+        let mut type_index = HashMap::default();
         for (i, e) in program.entities.iter().enumerate() {
             let fields: HashMap<&str, usize> = e
                 .fields
@@ -147,6 +148,19 @@ impl Effects {
     }
 }
 
+/// (ty, key) in `local` over `store`.
+fn view_get<'a>(
+    store: &'a Store,
+    local: Option<&'a Store>,
+    ty: usize,
+    key: &Key,
+) -> Option<&'a FrozenState> {
+    if let Some(st) = local.and_then(|l| l.get(ty, key)) {
+        return Some(st);
+    }
+    store.get(ty, key)
+}
+
 fn exc_not_found(ty: &str, key: &Key) -> Exc {
     Exc::new(
         "EntityNotFound",
@@ -158,6 +172,9 @@ fn exc_not_found(ty: &str, key: &Key) -> Exc {
 pub struct Ctx<'a, 'p> {
     pub t: &'a Tables<'p>,
     pub store: &'a Store,
+    /// Writes of the earlier requests of this worker's chunk, seen over `store` (parallel
+    /// speculation only, see `parallel.rs`).
+    local: Option<&'a Store>,
     s: &'a mut Scratch,
 }
 
@@ -166,7 +183,29 @@ impl<'a, 'p> Ctx<'a, 'p> {
         s.overlay.clear();
         s.reads.clear();
         s.logs.clear();
-        Ctx { t, store, s }
+        Ctx {
+            t,
+            store,
+            local: None,
+            s,
+        }
+    }
+
+    /// A context whose view of committed state is `local` over `store`.
+    pub fn with_local(
+        t: &'a Tables<'p>,
+        store: &'a Store,
+        local: &'a Store,
+        s: &'a mut Scratch,
+    ) -> Self {
+        let mut c = Ctx::new(t, store, s);
+        c.local = Some(local);
+        c
+    }
+
+    /// The committed state of (ty, key) as this request sees it.
+    fn committed(&self, ty: usize, key: &Key) -> Option<&'a FrozenState> {
+        view_get(self.store, self.local, ty, key)
     }
 
     /// Runs `req`; the result and the effects to commit (none after an exception).
@@ -177,16 +216,14 @@ impl<'a, 'p> Ctx<'a, 'p> {
             reads: std::mem::take(&mut self.s.reads),
             logs: std::mem::take(&mut self.s.logs),
         };
+        let (store, local) = (self.store, self.local);
         for e in self.s.overlay.drain(..) {
             if r.is_ok() && (e.written || e.aliased) {
                 let st = freeze_state(&e.state);
                 // a container was read but maybe not changed: then it is not a write (this
                 // keeps read-only methods over list/dict fields conflict-free in a batch)
                 let unchanged = !e.written
-                    && self
-                        .store
-                        .get(e.ty, &e.key)
-                        .is_some_and(|old| same_state(old, &st));
+                    && view_get(store, local, e.ty, &e.key).is_some_and(|old| same_state(old, &st));
                 if !unchanged {
                     fx.writes.push((e.ty, e.key.clone(), st));
                 }
@@ -208,7 +245,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
             return true;
         }
         self.s.reads.push((ty, key.clone()));
-        self.store.contains(ty, key)
+        self.committed(ty, key).is_some()
     }
 
     /// The overlay index of (ty, key), thawing it on first touch.
@@ -216,7 +253,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
         if let Some(i) = self.find(ty, key) {
             return Ok(i);
         }
-        match self.store.get(ty, key) {
+        match self.committed(ty, key) {
             Some(st) => {
                 self.s.overlay.push(Entry {
                     ty,
@@ -250,8 +287,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 }
                 self.s.reads.push((*ty, key.clone()));
                 let st = self
-                    .store
-                    .get(*ty, key)
+                    .committed(*ty, key)
                     .ok_or_else(|| exc_not_found(&info.name, key))?;
                 for (f, v) in info.def.fields.iter().zip(st.iter()) {
                     if let Some(v) = v {
@@ -435,8 +471,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     let v = match self.find(ty, &key) {
                         Some(i) => self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy),
                         None => self
-                            .store
-                            .get(ty, &key)
+                            .committed(ty, &key)
                             .and_then(|s| s[idx].as_ref())
                             .map(thaw_copy),
                     };

@@ -359,15 +359,13 @@ fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, a: &ir::AugAssign) -> R<()> {
             assign(h, f, t, new)
         }
         Some(assign_target::Kind::Field(name)) => {
-            let cur = eval(
-                h,
-                f,
-                &ir::Expr {
-                    r#type: None,
-                    span: None,
-                    kind: Some(expr::Kind::Field(name.clone())),
-                },
-            )?;
+            let idx = h.field_index(f.ty, name)?;
+            let Some(cur) = h.get_field(f, idx) else {
+                return Err(Exc::new(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
+                ));
+            };
             let rhs = eval(h, f, need(&a.value, "value")?)?;
             let new = ops::inplace(op, &cur, &rhs)?;
             assign(h, f, t, new)

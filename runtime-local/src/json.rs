@@ -45,6 +45,18 @@ pub fn parse(text: &str) -> Result<Json, String> {
     Ok(v)
 }
 
+/// Parses one value starting at byte `at` of `text` (no leading whitespace skipped); the value
+/// and the offset just after it; `depth` is the nesting depth of that value in its document
+/// (the same depth limit applies). For the request fast path (`fastreq.rs`).
+pub fn parse_at(text: &str, at: usize, depth: usize) -> Result<(Json, usize), String> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: at,
+    };
+    let v = p.value(depth)?;
+    Ok((v, p.i))
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -290,9 +302,7 @@ pub fn write_value(out: &mut String, v: &Value) {
     match v {
         Value::None => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
         Value::Float(f) => {
             if f.is_nan() {
                 out.push_str("{\"$float\": \"NaN\"}")

@@ -4,14 +4,16 @@
 //!
 //! ```text
 //! workload lines ─ ingress ─► RecordBatch{line, text} ─ router (parse, validate) ─►
-//!   executor (entity operators: frames, calls/replies, undo log) ─► RecordBatch{line, result}
+//!   executor (entity operators: frames, calls/replies, overlay txns) ─► RecordBatch{line, result}
 //!   ─ durability (log + fsync = group commit) ─► egress (results file)
 //! ```
 //!
-//! Requests are applied **serially in input order** by one executor that owns every entity
-//! partition, so results and state equal the oracle's by construction (see `README.md` for the
-//! protocol and for why the parallel speculative mode is not enabled yet). Batches of
-//! [`BATCH`] lines are the unit of ingestion, logging (one fsync each) and result emission.
+//! Results and state equal applying the requests **serially in input order** (the oracle's
+//! semantics). With one worker the executor is plain serial; with more, each batch is run by
+//! the deterministic parallel protocol of `parallel.rs` (speculate in parallel, validate and
+//! commit in input order, re-execute what observed a stale entity), whose outcome is the serial
+//! one by construction (see `README.md`). Batches of [`BATCH`] lines are the unit of
+//! ingestion, logging (one fsync each) and result emission.
 //!
 //! Public API: [`run_workload`], [`RunOptions`], [`Summary`], [`load_state`] (for stent-query),
 //! [`bench::bench`].
@@ -21,6 +23,7 @@ pub mod bench_workload;
 pub mod builtins;
 pub mod durable;
 pub mod engine;
+pub mod fastreq;
 pub mod interp;
 pub mod json;
 pub mod ops;
@@ -42,8 +45,8 @@ pub const BATCH: usize = 1024;
 /// Options of [`run_workload`].
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Worker partitions (default: number of cores). The executor is serial today; the value
-    /// is recorded and used to size the ingest pipeline.
+    /// Executor threads (default: number of cores); 1 runs the plain serial executor, more run
+    /// the deterministic parallel batch protocol (`parallel.rs`).
     pub workers: usize,
     /// Durable state directory (log + checkpoints); `None` runs in memory.
     pub state_dir: Option<PathBuf>,

@@ -12,24 +12,35 @@
 //! writes), serially, and its writes are added to the batch's write set. The outcome is the
 //! serial one by construction, whatever the interleaving of the workers.
 //!
-//! Threads: `std::thread::scope`, one scope per batch (N-1 spawned threads plus the calling
-//! thread). The workers only borrow the committed store and the program tables, which are
-//! `Sync` (frozen values, see `store.rs`) and are not mutated until the scope ends; no locks,
-//! no `Arc<Mutex>`, no unsafe. Each worker keeps its own interpreter buffers and its
-//! speculative effects are plain owned data (`Send`) handed back when the scope joins. Tokio
-//! would buy nothing here: the work is CPU-bound and the batch is a barrier anyway.
-//! Requests are split into N contiguous chunks (a chunk per worker); the JSON parsing and the
-//! result rendering of the batch are parallelised with the speculation.
+//! Refinements over the textbook protocol: a batch is processed in rounds of [`ROUND`] lines
+//! (speculate, then validate), and a worker's request sees the speculative writes of the
+//! earlier requests of its own chunk, so only writes from *other* chunks (or from re-executed
+//! requests) force a re-execution; see [`Validator`] for the exact rule.
+//!
+//! Threads: one `std::thread::scope` per batch with `workers - 1` helper threads that take a
+//! chunk per round over a channel (no spawn per round); the store is moved into an `RwLock`
+//! for the batch (read-locked while speculating, write-locked by the calling thread for the
+//! in-order commit once every helper handed its chunk back: never contended). Each worker keeps
+//! its own interpreter buffers; its speculative effects are plain owned data (`Send`). Tokio
+//! would buy nothing here: the work is CPU-bound and each round is a barrier anyway. The JSON
+//! parsing and the result rendering are parallelised with the speculation.
 
-use std::collections::HashSet;
+use std::sync::{RwLock, mpsc};
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::engine::{Ctx, Effects, Engine, Scratch, Tables};
 use crate::request::{Parsed, Request, parse_line};
 use crate::store::Store;
 use crate::value::{Exc, Key, R, Value};
 
-/// Batches smaller than this run serially (thread start-up would dominate).
+/// Batches smaller than this run serially (the thread hand-off would dominate).
 pub const MIN_PARALLEL: usize = 8;
+
+/// Lines per speculation round: a batch is speculated and validated in rounds of this many
+/// lines, so a request only conflicts with the writes of the earlier requests of its round
+/// that it could not see (fewer re-executions than one round per batch).
+pub const ROUND: usize = 256;
 
 /// One speculatively executed request.
 struct Spec {
@@ -47,12 +58,31 @@ pub struct Stats {
     pub reexecuted: u64,
 }
 
-fn speculate(t: &Tables, store: &Store, lines: &[(u64, &str)]) -> Vec<Spec> {
-    let mut scratch = Scratch::default();
-    lines
-        .iter()
-        .map(
-            |(n, text)| match parse_line(text, *n as usize, &t.type_index) {
+/// A speculating worker's buffers: its interpreter scratch and the writes of the earlier
+/// requests of its current chunk (a request sees them over the committed store, as it would
+/// serially; see [`Validator`] for why that stays sound).
+struct Worker<'a, 'p> {
+    t: &'a Tables<'p>,
+    scratch: Scratch,
+    local: Store,
+}
+
+impl<'a, 'p> Worker<'a, 'p> {
+    fn new(t: &'a Tables<'p>) -> Self {
+        Worker {
+            t,
+            scratch: Scratch::default(),
+            local: Store::new(t.types.len()),
+        }
+    }
+
+    fn speculate(&mut self, store: &Store, lines: &[(u64, &str)]) -> Vec<Spec> {
+        for m in &mut self.local.maps {
+            m.clear();
+        }
+        let mut out = Vec::with_capacity(lines.len());
+        for (n, text) in lines {
+            out.push(match parse_line(text, *n as usize, &self.t.type_index) {
                 Parsed::Bad { id, message } => Spec {
                     req: None,
                     line: render(&id, &Err(Exc::new("BadRequest", message))),
@@ -60,7 +90,11 @@ fn speculate(t: &Tables, store: &Store, lines: &[(u64, &str)]) -> Vec<Spec> {
                     fx: Effects::default(),
                 },
                 Parsed::Ok(req) => {
-                    let (r, fx) = Ctx::new(t, store, &mut scratch).execute(&req);
+                    let (r, fx) = Ctx::with_local(self.t, store, &self.local, &mut self.scratch)
+                        .execute(&req);
+                    for (ty, k, st) in &fx.writes {
+                        self.local.insert(*ty, k.clone(), st.clone());
+                    }
                     Spec {
                         line: render(&req.id, &r),
                         err: r.is_err(),
@@ -68,13 +102,90 @@ fn speculate(t: &Tables, store: &Store, lines: &[(u64, &str)]) -> Vec<Spec> {
                         req: Some(req),
                     }
                 }
-            },
-        )
-        .collect()
+            });
+        }
+        out
+    }
+}
+
+/// The in-order validation and commit of one round.
+///
+/// Request i of chunk c was speculated against the round's snapshot plus the speculative
+/// writes of the requests before it in chunk c. That view equals the serial state before i on
+/// every entity i observed unless (a) a request of an earlier chunk of the round wrote one of
+/// them (`earlier`: their committed writes), or (b) a request before i in chunk c was
+/// re-executed (its real writes may differ from the speculative ones i saw): `dirty` holds the
+/// speculative and the real writes of those. Otherwise i's speculative outcome is its serial
+/// one and is committed as is; else i is re-executed against the current store.
+#[derive(Default)]
+struct Validator {
+    earlier: HashSet<(usize, Key)>,
+    dirty: HashSet<(usize, Key)>,
+    chunk: Vec<(usize, Key)>,
+    scratch: Scratch,
+}
+
+impl Validator {
+    fn new_round(&mut self) {
+        self.earlier.clear();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn commit_chunk(
+        &mut self,
+        t: &Tables,
+        store: &mut Store,
+        specs: Vec<Spec>,
+        out: &mut Vec<String>,
+        errors: &mut u64,
+        stats: &mut Stats,
+    ) {
+        self.dirty.clear();
+        self.chunk.clear();
+        for spec in specs {
+            let stale = (!self.earlier.is_empty() || !self.dirty.is_empty())
+                && spec
+                    .fx
+                    .reads
+                    .iter()
+                    .any(|r| self.earlier.contains(r) || self.dirty.contains(r));
+            if !stale {
+                stats.committed += 1;
+                *errors += spec.err as u64;
+                for (ty, k, _) in &spec.fx.writes {
+                    self.chunk.push((*ty, k.clone()));
+                }
+                spec.fx.commit(store);
+                out.push(spec.line);
+                continue;
+            }
+            stats.reexecuted += 1;
+            let Some(req) = spec.req else {
+                unreachable!("a malformed line reads nothing, so it is never stale")
+            };
+            for (ty, k, _) in spec.fx.writes {
+                self.dirty.insert((ty, k));
+            }
+            let (r, fx) = Ctx::new(t, store, &mut self.scratch).execute(&req);
+            for (ty, k, _) in &fx.writes {
+                self.dirty.insert((*ty, k.clone()));
+                self.chunk.push((*ty, k.clone()));
+            }
+            fx.commit(store);
+            *errors += r.is_err() as u64;
+            out.push(render(&req.id, &r));
+        }
+        self.earlier.extend(self.chunk.drain(..));
+    }
 }
 
 /// Executes a batch of (line number, text) on `workers` threads; the result lines in input
 /// order. Equal, line for line and in the final store, to serial execution.
+///
+/// Threads: one scope per batch; the `workers - 1` helpers live for the whole batch and take
+/// one chunk per round over a channel. The store sits in an `RwLock` for the batch: every
+/// worker read-locks it to speculate, and the calling thread write-locks it to validate and
+/// commit only after every helper has handed its chunk back, so the lock is never contended.
 pub fn execute_batch(
     engine: &mut Engine,
     lines: &[(u64, &str)],
@@ -88,52 +199,57 @@ pub fn execute_batch(
             .map(|(n, text)| execute_line(engine, text, *n as usize, errors))
             .collect();
     }
-    let chunk = lines.len().div_ceil(workers);
-    let specs: Vec<Spec> = {
-        let (t, store) = (&engine.tables, &engine.store);
-        std::thread::scope(|s| {
-            let mut parts = lines.chunks(chunk);
+    let t = &engine.tables;
+    let store = RwLock::new(std::mem::take(&mut engine.store));
+    let mut out = Vec::with_capacity(lines.len());
+    std::thread::scope(|s| {
+        let mut helpers = Vec::new();
+        for _ in 1..workers {
+            let (job_tx, job_rx) = mpsc::channel::<&[(u64, &str)]>();
+            let (res_tx, res_rx) = mpsc::channel::<Vec<Spec>>();
+            let store = &store;
+            s.spawn(move || {
+                let mut w = Worker::new(t);
+                for job in job_rx {
+                    let specs = {
+                        let g = store.read().unwrap_or_else(|e| e.into_inner());
+                        w.speculate(&g, job)
+                    };
+                    if res_tx.send(specs).is_err() {
+                        break;
+                    }
+                }
+            });
+            helpers.push((job_tx, res_rx));
+        }
+        let mut me = Worker::new(t);
+        let mut val = Validator::default();
+        for round in lines.chunks(ROUND) {
+            let chunk = round.len().div_ceil(workers);
+            let mut parts = round.chunks(chunk);
             let first = parts.next().unwrap_or(&[]);
-            let handles: Vec<_> = parts
-                .map(|part| s.spawn(move || speculate(t, store, part)))
+            let mut sent = 0;
+            for (h, part) in helpers.iter().zip(parts) {
+                h.0.send(part).expect("speculation worker alive");
+                sent += 1;
+            }
+            let mine = {
+                let g = store.read().unwrap_or_else(|e| e.into_inner());
+                me.speculate(&g, first)
+            };
+            let theirs: Vec<Vec<Spec>> = helpers[..sent]
+                .iter()
+                .map(|h| h.1.recv().expect("speculation worker panicked"))
                 .collect();
-            let mut all = speculate(t, store, first);
-            for h in handles {
-                match h.join() {
-                    Ok(v) => all.extend(v),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
+            let mut g = store.write().unwrap_or_else(|e| e.into_inner());
+            val.new_round();
+            for specs in std::iter::once(mine).chain(theirs) {
+                val.commit_chunk(t, &mut g, specs, &mut out, errors, stats);
             }
-            all
-        })
-    };
-    let mut written: HashSet<(usize, Key)> = HashSet::new();
-    let mut out = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let stale = !written.is_empty() && spec.fx.reads.iter().any(|r| written.contains(r));
-        if !stale {
-            stats.committed += 1;
-            *errors += spec.err as u64;
-            if spec.fx.writes.len() > 0 {
-                for (t, k, _) in &spec.fx.writes {
-                    written.insert((*t, k.clone()));
-                }
-            }
-            spec.fx.commit(&mut engine.store);
-            out.push(spec.line);
-            continue;
         }
-        stats.reexecuted += 1;
-        let Some(req) = spec.req else {
-            unreachable!("a malformed line reads nothing, so it is never stale")
-        };
-        let (r, fx) = engine.execute_fx(&req);
-        for (t, k, _) in fx.writes {
-            written.insert((t, k));
-        }
-        *errors += r.is_err() as u64;
-        out.push(render(&req.id, &r));
-    }
+        drop(helpers);
+    });
+    engine.store = store.into_inner().unwrap_or_else(|e| e.into_inner());
     out
 }
 

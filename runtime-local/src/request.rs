@@ -2,8 +2,9 @@
 //! (semantics.md sections 3 and 4). Parsing never panics: every malformed line becomes a
 //! `BadRequest` result.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use indexmap::IndexMap;
 use stent_ir::v1::{self as ir, Primitive, r#type};
@@ -51,7 +52,7 @@ fn json_key(j: &Json) -> Option<Key> {
 }
 
 /// Checks the shape of `args` (tagged objects, int64 range) without typing them.
-fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
+pub(crate) fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
     match j {
         Json::BigInt(s) => Err(format!("integer {s} is outside the int64 range")),
         Json::Arr(items) => items.iter().try_for_each(|x| check_json(x, types)),
@@ -84,6 +85,9 @@ fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), String> {
 }
 
 pub fn parse_line(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Parsed {
+    if let Some(req) = crate::fastreq::parse_fast(line, types) {
+        return Parsed::Ok(req);
+    }
     let bad_null = |m: String| Parsed::Bad {
         id: "null".into(),
         message: format!("line {line_no}: {m}"),

@@ -16,6 +16,8 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -36,8 +38,9 @@ pub enum Frozen {
     Ref(Arc<EntityRef>),
 }
 
-/// An entity's committed fields (`None`: never assigned).
-pub type FrozenState = Box<[Option<Frozen>]>;
+/// An entity's committed fields (`None`: never assigned). `Arc`: a speculating worker keeps
+/// its chunk's writes visible to its later requests by sharing them, not copying.
+pub type FrozenState = Arc<[Option<Frozen>]>;
 
 /// The live state of a touched entity (in a request's overlay).
 pub type State = Vec<Option<Value>>;
@@ -45,13 +48,13 @@ pub type State = Vec<Option<Value>>;
 /// Committed state: one map per entity type (indexed by the program's type index).
 #[derive(Debug, Default)]
 pub struct Store {
-    pub maps: Vec<HashMap<Key, FrozenState>>,
+    pub maps: Vec<FxHashMap<Key, FrozenState>>,
 }
 
 impl Store {
     pub fn new(types: usize) -> Store {
         Store {
-            maps: (0..types).map(|_| HashMap::new()).collect(),
+            maps: (0..types).map(|_| FxHashMap::default()).collect(),
         }
     }
     pub fn get(&self, ty: usize, key: &Key) -> Option<&FrozenState> {
@@ -61,12 +64,7 @@ impl Store {
         self.maps[ty].contains_key(key)
     }
     pub fn insert(&mut self, ty: usize, key: Key, st: FrozenState) {
-        match self.maps[ty].get_mut(&key) {
-            Some(slot) => *slot = st,
-            None => {
-                self.maps[ty].insert(key, st);
-            }
-        }
+        self.maps[ty].insert(key, st);
     }
     pub fn len(&self) -> usize {
         self.maps.iter().map(HashMap::len).sum()
