@@ -37,10 +37,12 @@ use crate::value::{Exc, Key, R, Value};
 /// Batches smaller than this run serially (the thread hand-off would dominate).
 pub const MIN_PARALLEL: usize = 8;
 
-/// Lines per speculation round: a batch is speculated and validated in rounds of this many
-/// lines, so a request only conflicts with the writes of the earlier requests of its round
-/// that it could not see (fewer re-executions than one round per batch).
-pub const ROUND: usize = 256;
+/// Lines per speculation round (a batch is speculated and validated in rounds of this many
+/// lines). Smaller rounds re-execute less (a request only conflicts with the writes of its own
+/// round that it could not see) but add two thread hand-offs per round; on the shared 2-core
+/// box, 256-line rounds cut YCSB+T uniform re-execution from ~10% to 2.5% yet ran 2x slower
+/// (hand-off latency under load), so today a round is a whole batch.
+pub const ROUND: usize = crate::BATCH;
 
 /// One speculatively executed request.
 struct Spec {
@@ -179,6 +181,24 @@ impl Validator {
     }
 }
 
+/// Receives from `rx`, spinning briefly before blocking: a round's hand-offs are a few hundred
+/// microseconds apart, and a futex sleep/wake-up per hand-off costs more than that on a busy
+/// machine (the scheduler may not run the woken thread for a whole time slice).
+fn recv_spin<T>(rx: &mpsc::Receiver<T>) -> Result<T, mpsc::RecvError> {
+    for i in 0..SPIN {
+        match rx.try_recv() {
+            Ok(v) => return Ok(v),
+            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
+            Err(mpsc::TryRecvError::Empty) if i % 64 == 63 => std::thread::yield_now(),
+            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    rx.recv()
+}
+
+/// `try_recv` attempts before [`recv_spin`] blocks (a few milliseconds at most).
+const SPIN: usize = 1 << 16;
+
 /// Executes a batch of (line number, text) on `workers` threads; the result lines in input
 /// order. Equal, line for line and in the final store, to serial execution.
 ///
@@ -210,7 +230,7 @@ pub fn execute_batch(
             let store = &store;
             s.spawn(move || {
                 let mut w = Worker::new(t);
-                for job in job_rx {
+                while let Ok(job) = recv_spin(&job_rx) {
                     let specs = {
                         let g = store.read().unwrap_or_else(|e| e.into_inner());
                         w.speculate(&g, job)
@@ -239,7 +259,7 @@ pub fn execute_batch(
             };
             let theirs: Vec<Vec<Spec>> = helpers[..sent]
                 .iter()
-                .map(|h| h.1.recv().expect("speculation worker panicked"))
+                .map(|h| recv_spin(&h.1).expect("speculation worker panicked"))
                 .collect();
             let mut g = store.write().unwrap_or_else(|e| e.into_inner());
             val.new_round();
