@@ -39,6 +39,9 @@ import org.apache.flink.util.CloseableIterator;
  *                               [--kafka-transaction-timeout-ms N] (default 900000, the brokers'
  *                               default transaction.max.timeout.ms)
  * common:                       [--checkpoint-interval-ms N] (default 10000)
+ * parallel mode (local only):    [--parallelism N] (N >= 2: entities partitioned over N subtasks,
+ *                               calls around a loop, 2PL + wait-die; see ParallelJob)
+ *                               [--commit-order-out FILE] (per request: Lamport stamp, txn, id)
  * failure testing (off by default):
  *                               [--fail-once-after-checkpoint true] [--request-delay-ms N]
  * </pre>
@@ -139,6 +142,11 @@ public final class StentJob {
                 Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             workload = tmp.toString();
+        }
+        int parallelism = Integer.parseInt(opts.getOrDefault("parallelism", "1"));
+        if (parallelism >= 2) {
+            ParallelJob.run(programClass, name, opts, executors, workload, out, stateOut, statsOut, parallelism);
+            return;
         }
         StreamExecutionEnvironment env = environment(opts, executors);
         env.setParallelism(1);
