@@ -64,6 +64,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private final String programClass;
     private final String token;
     private final boolean emitStateDump;
+    private final boolean retryAtOnce;
 
     private transient Spec.Program program;
     private transient RequestProcessor processor;
@@ -73,6 +74,8 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private transient ValueState<Integer> lockAttempt;
     private transient ValueState<Long> stamp;
     private transient MapState<Long, LoopMsg> waiters;
+    /** Re-submissions of transactions that died on this entity, sent when its lock is released. */
+    private transient MapState<Long, LoopMsg> parked;
     /** Private copies and suspended frames, per (txn, entity): not checkpointed (see {@link Loop}). */
     private transient Map<String, Local> locals;
 
@@ -103,10 +106,11 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         }
     }
 
-    public EntityOperator(String programClass, String token, boolean emitStateDump) {
+    public EntityOperator(String programClass, String token, boolean emitStateDump, boolean retryAtOnce) {
         this.programClass = programClass;
         this.token = token;
         this.emitStateDump = emitStateDump;
+        this.retryAtOnce = retryAtOnce;
     }
 
     @Override
@@ -120,6 +124,8 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         stamp = getRuntimeContext().getState(new ValueStateDescriptor<>("entity.stamp", Types.LONG));
         waiters = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("entity.waiters", Types.LONG, TypeInformation.of(LoopMsg.class)));
+        parked = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("entity.parked", Types.LONG, TypeInformation.of(LoopMsg.class)));
         locals = new HashMap<>();
     }
 
@@ -253,18 +259,30 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         return false;
     }
 
-    /** Wait-die: m's (younger) transaction aborts everything it touched and is re-submitted. */
+    /**
+     * Wait-die: m's (younger) transaction aborts everything it touched and is re-submitted, with
+     * the same id, once this entity's lock is released (it holds no lock while parked here, so
+     * parking cannot deadlock; re-submitting at once would only die again while the holder runs).
+     */
     private void die(LoopMsg m, Context ctx) throws Exception {
         loop.died.incrementAndGet();
         for (String t : LoopMsg.split(m.touched)) send(ctx, m.copyFor(LoopMsg.DIE, t));
         LoopMsg retry = request(processor, m.line, m.txn, m.attempt + 1);
-        send(ctx, retry);
+        if (retryAtOnce) send(ctx, retry);
+        else parked.put(retry.txn, retry);
     }
 
     /** Releases this entity's lock: the oldest waiter gets it, the others (younger) die. */
     private void release(String self, Context ctx, Collector<String> out) throws Exception {
         lockTxn.clear();
         lockAttempt.clear();
+        if (!parked.isEmpty()) {
+            List<LoopMsg> retries = new ArrayList<>();
+            for (LoopMsg r : parked.values()) retries.add(r);
+            parked.clear();
+            retries.sort((a, b) -> Long.compare(a.txn, b.txn));
+            for (LoopMsg r : retries) send(ctx, r);
+        }
         if (waiters.isEmpty()) return;
         List<LoopMsg> queued = new ArrayList<>();
         for (LoopMsg w : waiters.values()) queued.add(w);

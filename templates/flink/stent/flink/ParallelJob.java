@@ -130,7 +130,8 @@ final class ParallelJob {
             head.getTransformation().setCoLocationGroupKey("stent-loop");
             SingleOutputStreamOperator<String> entities = requests.union(head)
                     .keyBy(m -> m.target, Types.STRING)
-                    .process(new EntityOperator(programClass, token, dump), Types.STRING)
+                    .process(new EntityOperator(programClass, token, dump,
+                            Boolean.parseBoolean(opts.getOrDefault("retry-at-once", "false"))), Types.STRING)
                     .name("stent-entities").uid("stent-entities");
             DataStreamSink<LoopMsg> tail = entities.getSideOutput(EntityOperator.LOOP)
                     .keyBy(m -> m.target, Types.STRING)
