@@ -185,7 +185,14 @@ fn ycsb_transfers_are_serializable_at_parallelism_2() {
         &program_py,
         &workload,
         &dir,
-        &["--parallelism", "2", "--commit-order-out", &co],
+        &[
+            "--parallelism",
+            "2",
+            "--max-in-flight",
+            "64",
+            "--commit-order-out",
+            &co,
+        ],
     );
     eprintln!("{}", stent_lines(&run.log));
     eprintln!("parallelism 2: {}", run.stats);
@@ -247,7 +254,14 @@ fn bank_with_many_requests_in_flight_is_serializable() {
         &program_py,
         &workload,
         &dir,
-        &["--parallelism", "2", "--commit-order-out", &co],
+        &[
+            "--parallelism",
+            "2",
+            "--max-in-flight",
+            "64",
+            "--commit-order-out",
+            &co,
+        ],
     );
     eprintln!("{}", stent_lines(&run.log));
     check_serializable(&program_py, &workload, &dir, &run);

@@ -232,6 +232,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     }
 
     private void answered() {
+        loop.lastNanos.accumulateAndGet(System.nanoTime(), Math::max);
         loop.answered.incrementAndGet();
     }
 

@@ -51,6 +51,8 @@ public final class Loop {
     final AtomicLong inflight = new AtomicLong();
     final AtomicLong sent = new AtomicLong();
     final AtomicLong died = new AtomicLong();
+    /** Wall time of the first admitted request and of the latest answer (statistics). */
+    final AtomicLong firstNanos = new AtomicLong(), lastNanos = new AtomicLong();
 
     @SuppressWarnings("unchecked")
     private Loop(int parallelism, long expected) {

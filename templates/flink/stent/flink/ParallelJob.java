@@ -75,7 +75,7 @@ final class ParallelJob {
             if (!line.isBlank()) {
                 // Admission control: at most maxInFlight requests unanswered (JVM-wide counter).
                 while (accepted - loop.answered.get() >= maxInFlight) Thread.sleep(0, 200_000);
-                accepted++;
+                if (accepted++ == 0) loop.firstNanos.compareAndSet(0, System.nanoTime());
             }
             LoopMsg m = EntityOperator.request(processor, line, ++lineNo, 0);
             if (m == null) {
@@ -112,7 +112,7 @@ final class ParallelJob {
         env.setParallelism(parallelism);
         // Messages go around the loop several times per request: flush every record.
         env.setBufferTimeout(Long.parseLong(opts.getOrDefault("buffer-timeout-ms", "0")));
-        long maxInFlight = Long.parseLong(opts.getOrDefault("max-in-flight", "64"));
+        long maxInFlight = Long.parseLong(opts.getOrDefault("max-in-flight", "16"));
         String token = UUID.randomUUID().toString();
         Loop loop = Loop.create(token, parallelism, countRequests(workload));
         TypeInformation<LoopMsg> msgType = TypeInformation.of(LoopMsg.class);
@@ -175,8 +175,9 @@ final class ParallelJob {
             if (statsOut != null) {
                 Files.writeString(Path.of(statsOut), String.format(java.util.Locale.ROOT,
                         "{\"requests\": %d, \"parallelism\": %d, \"loop_messages\": %d, \"wait_die_aborts\": %d,"
-                                + " \"job_ms\": %.3f}\n",
-                        results, parallelism, loop.sent.get(), loop.died.get(), jobMs), StandardCharsets.UTF_8);
+                                + " \"span_ms\": %.3f, \"job_ms\": %.3f}\n",
+                        results, parallelism, loop.sent.get(), loop.died.get(),
+                        (loop.lastNanos.get() - loop.firstNanos.get()) / 1e6, jobMs), StandardCharsets.UTF_8);
             }
             if (stateOut != null) {
                 RequestProcessor processor = new RequestProcessor(StentOperator.loadProgram(programClass),
