@@ -183,6 +183,9 @@ public final class StentJob {
     }
 
     private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
+        if (Integer.parseInt(opts.getOrDefault("parallelism", "1")) >= 2) {
+            throw new IllegalArgumentException("--parallelism N >= 2 (the parallel mode) is local only, not with Kafka");
+        }
         String brokers = required(opts, "kafka-brokers");
         StreamExecutionEnvironment env = environment(opts);
         var sourceBuilder = KafkaSource.<String>builder()
