@@ -19,6 +19,22 @@ const MAIN: &str = include_str!("../../../templates/flink/Main.java.tera");
 const README: &str = include_str!("../../../templates/flink/README.md.tera");
 const FLINK_SOURCES: &[(&str, &str)] = &[
     (
+        "EntityOperator.java",
+        include_str!("../../../templates/flink/stent/flink/EntityOperator.java"),
+    ),
+    (
+        "Loop.java",
+        include_str!("../../../templates/flink/stent/flink/Loop.java"),
+    ),
+    (
+        "LoopMsg.java",
+        include_str!("../../../templates/flink/stent/flink/LoopMsg.java"),
+    ),
+    (
+        "ParallelJob.java",
+        include_str!("../../../templates/flink/stent/flink/ParallelJob.java"),
+    ),
+    (
         "StentBatch.java",
         include_str!("../../../templates/flink/stent/flink/StentBatch.java"),
     ),

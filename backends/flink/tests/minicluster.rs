@@ -11,6 +11,9 @@
 //! - `STENT_FLINK_CASES`: a comma list of case-name substrings (e.g. `017,037,example/bank`) to
 //!   run a subset while debugging; unset, empty or `all`: the whole corpus.
 //! - `STENT_FLINK_JVMS`: how many JVMs run concurrently (default 2: CI machines have two cores).
+//! - `STENT_FLINK_JOB_ARGS`: extra job options for every case, split on whitespace (e.g.
+//!   `--parallelism 2 --max-in-flight 1`: the whole corpus in the parallel mode, paced to input
+//!   order).
 //!
 //! Skipped when `mvn`, `java` or `python3` is missing.
 
@@ -236,7 +239,15 @@ fn conformance_corpus_on_minicluster() {
                 }
             });
         }
-        run_batch(&batch, jvms, &test_options())
+        run_batch(&batch, jvms, &{
+            let mut opts = test_options();
+            opts.job_args = std::env::var("STENT_FLINK_JOB_ARGS")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            opts
+        })
     })
     .unwrap_or_else(|e| panic!("the batch could not be built or run: {e}"));
     let oracle_errors = oracle_errors.into_inner().unwrap();

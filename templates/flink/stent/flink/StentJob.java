@@ -39,6 +39,9 @@ import org.apache.flink.util.CloseableIterator;
  *                               [--kafka-transaction-timeout-ms N] (default 900000, the brokers'
  *                               default transaction.max.timeout.ms)
  * common:                       [--checkpoint-interval-ms N] (default 10000)
+ * parallel mode (local only):    [--parallelism N] (N >= 2: entities partitioned over N subtasks,
+ *                               calls around a loop, 2PL + wait-die; see ParallelJob)
+ *                               [--commit-order-out FILE] (per request: Lamport stamp, txn, id)
  * failure testing (off by default):
  *                               [--fail-once-after-checkpoint true] [--request-delay-ms N]
  * </pre>
@@ -140,6 +143,11 @@ public final class StentJob {
             }
             workload = tmp.toString();
         }
+        int parallelism = Integer.parseInt(opts.getOrDefault("parallelism", "1"));
+        if (parallelism >= 2) {
+            ParallelJob.run(programClass, name, opts, executors, workload, out, stateOut, statsOut, parallelism);
+            return;
+        }
         StreamExecutionEnvironment env = environment(opts, executors);
         env.setParallelism(1);
         FileSource<String> source = FileSource
@@ -175,6 +183,9 @@ public final class StentJob {
     }
 
     private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
+        if (Integer.parseInt(opts.getOrDefault("parallelism", "1")) >= 2) {
+            throw new IllegalArgumentException("--parallelism N >= 2 (the parallel mode) is local only, not with Kafka");
+        }
         String brokers = required(opts, "kafka-brokers");
         StreamExecutionEnvironment env = environment(opts);
         var sourceBuilder = KafkaSource.<String>builder()

@@ -65,6 +65,114 @@ public final class RequestProcessor {
         return sb.append('}').toString();
     }
 
+    // ------------------------------------------------------------------ parallel mode
+
+    /**
+     * A validated request for an engine that runs the call chain itself (the Flink parallel
+     * mode): the checks that need no entity state, in {@link #process}'s order. {@code kind} is
+     * "call", "get" or "create"; for a create, {@code created} is the constructed state (the
+     * constructor already ran, with no access to other entities) and {@code key} its key.
+     */
+    public record Prepared(Object rid, String kind, Spec.Entity spec, Object key, String method, PyList args,
+            EntityState created) {
+        /** The request id as a JSON value. */
+        public String ridJson() {
+            return Json.toJson(rid instanceof BigInteger b ? b.toString() : rid);
+        }
+    }
+
+    /**
+     * Validates workload line {@code lineNo}: null for a blank line, a result line (String) for a
+     * request that fails before it touches an entity, else a {@link Prepared}.
+     */
+    public Object prepare(String line, long lineNo) throws Exception {
+        if (line.isBlank()) return null;
+        String where = "line " + lineNo + ": ";
+        Object req;
+        try {
+            req = Json.parse(line + "\n");
+        } catch (Json.ParseError | NumberFormatException e) {
+            return error(null, "BadRequest", where + "invalid JSON: " + e.getMessage());
+        }
+        if (!(req instanceof PyDict d)) return error(null, "BadRequest", where + "a request must be a JSON object");
+        Object rid = d.get("id");
+        if (!(rid instanceof String || rid instanceof Long || rid instanceof BigInteger)) {
+            return error(null, "BadRequest", where + "missing or invalid request id");
+        }
+        try {
+            List<String> kinds = new ArrayList<>();
+            for (String k : new String[] {"create", "call", "get"}) if (d.containsKey(k)) kinds.add(k);
+            if (kinds.size() != 1) throw new BadRequest("a request needs exactly one of 'create', 'call', 'get'");
+            String kind = kinds.get(0);
+            Object typeName = d.get(kind);
+            Spec.Entity spec = typeName instanceof String s ? program.entities.get(s) : null;
+            if (spec == null) throw new BadRequest("unknown entity type " + PyFormat.repr(jsonToPy(typeName)));
+            Object key = null;
+            if (!kind.equals("create")) {
+                key = d.get("key");
+                if (!validKey(key)) throw new BadRequest("'key' must be a string or an integer");
+            }
+            if (kind.equals("get")) return new Prepared(rid, kind, spec, key, null, null, null);
+            Object rawArgs = d.containsKey("args") ? d.get("args") : new PyList();
+            if (!(rawArgs instanceof PyList)) throw new BadRequest("'args' must be an array");
+            PyList args = (PyList) decodeArgs(rawArgs);
+            if (kind.equals("create")) {
+                Spec.Method ctor = spec.constructor;
+                EntityState s = new EntityState(spec, null, new Object[spec.fields.length]);
+                StateStore none = new StateStore() {
+                    @Override
+                    public String get(String entity, String k) {
+                        throw PyException.of("NotSupportedError",
+                                "a constructor that reads or calls other entities is not supported in parallel mode");
+                    }
+
+                    @Override
+                    public void put(String entity, String k, String state) {
+                        throw new IllegalStateException("put");
+                    }
+                };
+                new Transaction(program, none, log).run(s, ctor, typedArgs(spec, ctor, "__init__", args));
+                Object k = s.fields[spec.keyField];
+                if (!validKey(k)) {
+                    throw PyException.typeError(spec.name + ".__key__() must return str or int, got " + Py.typeName(k));
+                }
+                s.key = k;
+                return new Prepared(rid, kind, spec, k, null, args, s);
+            }
+            if (!(d.get("method") instanceof String method)) throw new BadRequest("'method' must be a string");
+            return new Prepared(rid, kind, spec, key, method, args, null);
+        } catch (BadRequest e) {
+            return error(rid, "BadRequest", e.getMessage());
+        } catch (PyException e) {
+            return error(rid, e.type, e.getMessage());
+        } catch (ClassCastException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return error(rid, "TypeError", String.valueOf(e.getMessage()));
+        } catch (StackOverflowError e) {
+            return error(rid, "RecursionError", "maximum recursion depth exceeded");
+        }
+    }
+
+    /** A request's arguments checked against {@code m}'s parameters (public for engines). */
+    public static Object[] conformArgs(Spec.Entity spec, Spec.Method m, String name, PyList args) {
+        return typedArgs(spec, m, name, args);
+    }
+
+    /** The result line of request {@code ridJson} (a JSON value) with {@code result}. */
+    public static String resultLine(String ridJson, Object result) {
+        StringBuilder sb = new StringBuilder("{\"id\": ").append(ridJson).append(", \"result\": ");
+        Json.write(sb, result);
+        return sb.append('}').toString();
+    }
+
+    /** The error line of request {@code ridJson} (a JSON value). */
+    public static String errorLine(String ridJson, String type, String message) {
+        StringBuilder sb = new StringBuilder("{\"id\": ").append(ridJson).append(", \"error\": {\"type\": ");
+        Json.quote(sb, type);
+        sb.append(", \"message\": ");
+        Json.quote(sb, message);
+        return sb.append("}}").toString();
+    }
+
     private static String error(Object rid, String type, String message) {
         StringBuilder sb = new StringBuilder("{\"id\": ");
         Json.write(sb, rid == null ? Py.NONE : rid instanceof BigInteger b ? b.toString() : rid);
