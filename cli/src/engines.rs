@@ -54,8 +54,8 @@ impl Engine {
             Engine::Flink => EngineInfo {
                 engine: self,
                 available: true,
-                isolation: "serializable, in input order: one keyed operator runs each request's call chain to completion, one request at a time",
-                durability: "exactly-once via Flink checkpoints (aligned barriers); replays from the last checkpoint after a failure",
+                isolation: "serializable, in input order: one keyed operator runs each request's call chain to completion, one request at a time; with --workers N >= 2, entities partitioned over N subtasks, calls around a loop, 2PL + wait-die: serializable, not in input order",
+                durability: "exactly-once via Flink checkpoints (aligned barriers), replaying from the last checkpoint after a failure; the --workers N >= 2 mode is not exactly-once across failures yet",
                 notes: "needs java and mvn on PATH; builds the generated job with Maven and runs it on a MiniCluster",
             },
             Engine::Beam => EngineInfo {
@@ -112,7 +112,13 @@ pub fn run(engine: Engine, req: &RunRequest) -> anyhow::Result<String> {
                     "--state-dir belongs to the local engine; Flink keeps its state in its own checkpoints"
                 );
             }
-            let opts = stent_backend_flink::FlinkRunOptions::default();
+            let mut opts = stent_backend_flink::FlinkRunOptions::default();
+            // Flink's default is the serial, exactly-once job; --workers N >= 2 asks for the
+            // partitioned job (serializable, not in input order: `stent engines`).
+            if let Some(n) = req.workers.filter(|&n| n >= 2) {
+                opts.job_args
+                    .extend(["--parallelism".to_string(), n.to_string()]);
+            }
             let summary =
                 stent_backend_flink::run(req.program, req.workload, req.out, req.state_out, &opts)?;
             Ok(format!(

@@ -76,7 +76,8 @@ enum Command {
         /// exactly once.
         #[arg(long)]
         state_dir: Option<PathBuf>,
-        /// Worker partitions (local) or parallelism (Flink). Default: the number of cores.
+        /// Local: worker partitions (default: the number of cores). Flink: N >= 2 runs the
+        /// partitioned job at parallelism N (default: the serial, exactly-once job).
         #[arg(long)]
         workers: Option<usize>,
         /// No progress line on stderr.
