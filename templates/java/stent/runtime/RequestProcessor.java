@@ -27,22 +27,35 @@ public final class RequestProcessor {
         }
     }
 
-    /** The result line for workload line {@code lineNo} (1-based), or null for a blank line. */
-    public String process(String line, long lineNo, StateStore store) throws Exception {
-        if (line.isBlank()) return null;
+    /** A workload line parsed as a request object with a valid id, or the BadRequest result line. */
+    private record Envelope(PyDict request, Object rid, String error) {}
+
+    private static Envelope envelope(String line, long lineNo) {
         String where = "line " + lineNo + ": ";
         Object req;
         try {
             // The oracle parses the line with its newline: error positions must match.
             req = Json.parse(line + "\n");
         } catch (Json.ParseError | NumberFormatException e) {
-            return error(null, "BadRequest", where + "invalid JSON: " + e.getMessage());
+            return new Envelope(null, null, error(null, "BadRequest", where + "invalid JSON: " + e.getMessage()));
         }
-        if (!(req instanceof PyDict d)) return error(null, "BadRequest", where + "a request must be a JSON object");
+        if (!(req instanceof PyDict d)) {
+            return new Envelope(null, null, error(null, "BadRequest", where + "a request must be a JSON object"));
+        }
         Object rid = d.get("id");
         if (!(rid instanceof String || rid instanceof Long || rid instanceof BigInteger)) {
-            return error(null, "BadRequest", where + "missing or invalid request id");
+            return new Envelope(null, null, error(null, "BadRequest", where + "missing or invalid request id"));
         }
+        return new Envelope(d, rid, null);
+    }
+
+    /** The result line for workload line {@code lineNo} (1-based), or null for a blank line. */
+    public String process(String line, long lineNo, StateStore store) throws Exception {
+        if (line.isBlank()) return null;
+        Envelope env = envelope(line, lineNo);
+        if (env.error != null) return env.error;
+        PyDict d = env.request;
+        Object rid = env.rid;
         Transaction txn = new Transaction(program, store, log);
         Object result;
         try {
@@ -87,18 +100,10 @@ public final class RequestProcessor {
      */
     public Object prepare(String line, long lineNo) throws Exception {
         if (line.isBlank()) return null;
-        String where = "line " + lineNo + ": ";
-        Object req;
-        try {
-            req = Json.parse(line + "\n");
-        } catch (Json.ParseError | NumberFormatException e) {
-            return error(null, "BadRequest", where + "invalid JSON: " + e.getMessage());
-        }
-        if (!(req instanceof PyDict d)) return error(null, "BadRequest", where + "a request must be a JSON object");
-        Object rid = d.get("id");
-        if (!(rid instanceof String || rid instanceof Long || rid instanceof BigInteger)) {
-            return error(null, "BadRequest", where + "missing or invalid request id");
-        }
+        Envelope env = envelope(line, lineNo);
+        if (env.error != null) return env.error;
+        PyDict d = env.request;
+        Object rid = env.rid;
         try {
             List<String> kinds = new ArrayList<>();
             for (String k : new String[] {"create", "call", "get"}) if (d.containsKey(k)) kinds.add(k);
