@@ -85,9 +85,14 @@ pub(crate) fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), S
 }
 
 pub fn parse_line(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Parsed {
-    if let Some(req) = crate::fastreq::parse_fast(line, types) {
-        return Parsed::Ok(req);
+    match crate::fastreq::parse_fast(line, types) {
+        Some(req) => Parsed::Ok(req),
+        None => parse_general(line, line_no, types),
     }
+}
+
+/// The parser of every request line (the fast path only takes lines on which it agrees).
+fn parse_general(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Parsed {
     let bad_null = |m: String| Parsed::Bad {
         id: "null".into(),
         message: format!("line {line_no}: {m}"),
@@ -374,4 +379,55 @@ pub fn conform_args(ty: &str, method: &str, params: &[ir::Param], args: &[Json])
         out.push(v);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wherever the fast path takes a line, it builds exactly what the general parser builds.
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        let types: HashMap<&str, usize> = [("Account", 0), ("Shop", 1)].into_iter().collect();
+        let lines = [
+            r#"{"id": "r1", "call": "Account", "key": "a1", "method": "transfer", "args": [{"$entity": "Account", "key": "a2"}, 5]}"#,
+            r#"{"args": [1, 2.5, "x", null, true, [1, {"k": -3}]], "method": "m", "key": 7, "call": "Shop", "id": 12}"#,
+            r#"{"id": "c", "create": "Account", "args": ["a1", 100]}"#,
+            r#"{"id": "g", "get": "Account", "key": "a1"}"#,
+            r#"{"id": -4, "get": "Shop", "key": -9}"#,
+            r#"{ "id" : "sp" , "call" : "Account" , "key" : "k" , "method" : "m" , "args" : [ ] }"#,
+            r#"{"id": "u", "call": "Account", "key": "ключ", "method": "m", "args": ["é"]}"#,
+            r#"{"id": "nan", "call": "Account", "key": "a", "method": "m", "args": [{"$float": "nan"}]}"#,
+            r#"{"id": "d", "call": "Account", "key": "a", "method": "m", "args": [{"b": 1, "a": 2}]}"#,
+            r#"{"id": "e1", "call": "Nope", "key": "a", "method": "m", "args": []}"#,
+            r#"{"id": "e2", "call": "Account", "key": 1.5, "method": "m", "args": []}"#,
+            r#"{"id": "e3", "call": "Account", "key": "a", "method": "m", "args": {}}"#,
+            r#"{"id": "e4", "call": "Account", "get": "Account", "key": "a"}"#,
+            r#"{"id": "e5", "call": "Account", "key": "a", "method": "m", "args": [99999999999999999999]}"#,
+            r#"{"id": "e6", "id": "again", "get": "Account", "key": "a"}"#,
+            r#"{"id": "e7\n", "get": "Account", "key": "a"}"#,
+            r#"{"id": "e8", "get": "Account", "key": "a", "extra": 1}"#,
+            r#"{"id": "e9", "get": "Account", "key": "a""#,
+            r#"["not", "an", "object"]"#,
+        ];
+        let mut fast = 0;
+        for line in lines {
+            let Some(req) = crate::fastreq::parse_fast(line, &types) else {
+                continue;
+            };
+            fast += 1;
+            match parse_general(line, 1, &types) {
+                Parsed::Ok(general) => {
+                    assert_eq!(format!("{req:?}"), format!("{general:?}"), "{line}")
+                }
+                Parsed::Bad { message, .. } => {
+                    panic!("fast path took a line the parser rejects ({message}): {line}")
+                }
+            }
+        }
+        assert!(
+            fast >= 6,
+            "the fast path took only {fast} of the usual lines"
+        );
+    }
 }

@@ -139,6 +139,22 @@ fn run_job(program_py: &Path, workload: &Path, dir: &Path, args: &[&str]) -> Run
     }
 }
 
+/// Runs the job at parallelism 2 with 64 requests in flight, its commit order in
+/// `dir/commit-order.jsonl` (where [`check_serializable`] reads it).
+fn run_parallel(program_py: &Path, workload: &Path, dir: &Path) -> Run {
+    let commit_order = dir.join("commit-order.jsonl");
+    let co = commit_order.to_string_lossy().into_owned();
+    let args = [
+        "--parallelism",
+        "2",
+        "--max-in-flight",
+        "64",
+        "--commit-order-out",
+        &co,
+    ];
+    run_job(program_py, workload, dir, &args)
+}
+
 /// Checks a parallel run against the oracle's replay of its commit order.
 fn check_serializable(program_py: &Path, workload: &Path, dir: &Path, run: &Run) {
     let replay = dir.join("replay.jsonl");
@@ -179,21 +195,7 @@ fn ycsb_transfers_are_serializable_at_parallelism_2() {
     let (accounts, ops) = (100, 3000);
     ycsb_workload(&workload, accounts, ops, 42);
 
-    let commit_order = dir.join("commit-order.jsonl");
-    let co = commit_order.to_string_lossy().into_owned();
-    let run = run_job(
-        &program_py,
-        &workload,
-        &dir,
-        &[
-            "--parallelism",
-            "2",
-            "--max-in-flight",
-            "64",
-            "--commit-order-out",
-            &co,
-        ],
-    );
+    let run = run_parallel(&program_py, &workload, &dir);
     eprintln!("{}", stent_lines(&run.log));
     eprintln!("parallelism 2: {}", run.stats);
     // Requests really overlapped: conflicts happened and wait-die resolved them.
@@ -258,23 +260,7 @@ fn bank_with_many_requests_in_flight_is_serializable() {
     std::fs::create_dir_all(&dir).unwrap();
     let program_py = root().join("examples/bank/bank.py");
     let workload = root().join("tests/gen/large/bank_seed1_2000.jsonl");
-    let co = dir
-        .join("commit-order.jsonl")
-        .to_string_lossy()
-        .into_owned();
-    let run = run_job(
-        &program_py,
-        &workload,
-        &dir,
-        &[
-            "--parallelism",
-            "2",
-            "--max-in-flight",
-            "64",
-            "--commit-order-out",
-            &co,
-        ],
-    );
+    let run = run_parallel(&program_py, &workload, &dir);
     eprintln!("{}", stent_lines(&run.log));
     check_serializable(&program_py, &workload, &dir, &run);
 }

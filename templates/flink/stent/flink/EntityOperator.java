@@ -315,21 +315,15 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
 
     /** Runs a step of m's transaction; an exception aborts the whole transaction. */
     private void guarded(LoopMsg m, String self, Body body, Context ctx, Collector<String> out) throws Exception {
-        String type, message;
+        PyException py;
         try {
             body.run();
             return;
-        } catch (PyException e) {
-            type = e.type;
-            message = e.getMessage();
-        } catch (ClassCastException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            type = "TypeError";
-            message = String.valueOf(e.getMessage());
-        } catch (StackOverflowError e) {
-            type = "RecursionError";
-            message = "maximum recursion depth exceeded";
+        } catch (RuntimeException | StackOverflowError e) {
+            py = PyException.fromJava(e);
+            if (py == null) throw e;
         }
-        end(m, self, LoopMsg.ABORT, RequestProcessor.errorLine(m.rid, type, message), ctx, out);
+        end(m, self, LoopMsg.ABORT, RequestProcessor.errorLine(m.rid, py.type, py.getMessage()), ctx, out);
     }
 
     /** The transaction is over: result, commit-order record, COMMIT/ABORT to every touched entity. */

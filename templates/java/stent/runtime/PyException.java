@@ -37,6 +37,22 @@ public final class PyException extends RuntimeException {
         return new PyException("EntityExists", type + " " + formatKey(key) + " already exists");
     }
 
+    /**
+     * The Python exception a Java failure inside a request stands for: a PyException as it is;
+     * Java's cast, argument and index errors as TypeError (the misuse CPython reports so);
+     * stack overflow as RecursionError. Null for anything else (a bug of stent's, not the
+     * request's), which callers rethrow.
+     */
+    public static PyException fromJava(Throwable e) {
+        if (e instanceof PyException py) return py;
+        if (e instanceof ClassCastException || e instanceof IllegalArgumentException
+                || e instanceof IndexOutOfBoundsException) {
+            return typeError(String.valueOf(e.getMessage()));
+        }
+        if (e instanceof StackOverflowError) return new PyException("RecursionError", "maximum recursion depth exceeded");
+        return null;
+    }
+
     /** Keys in exact messages: str keys in single quotes verbatim, int keys in decimal. */
     public static String formatKey(Object key) {
         return key instanceof String s ? "'" + s + "'" : String.valueOf(key);

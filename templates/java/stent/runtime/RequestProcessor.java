@@ -61,21 +61,25 @@ public final class RequestProcessor {
         try {
             result = execute(d, txn);
             Json.toJson(result); // the result must be encodable before we commit
-        } catch (BadRequest e) {
-            return error(rid, "BadRequest", e.getMessage());
-        } catch (PyException e) {
-            return error(rid, e.type, e.getMessage());
-        } catch (ClassCastException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            return error(rid, "TypeError", String.valueOf(e.getMessage()));
-        } catch (StackOverflowError e) {
-            return error(rid, "RecursionError", "maximum recursion depth exceeded");
+        } catch (RuntimeException | StackOverflowError e) {
+            String failed = failure(rid, e);
+            if (failed == null) throw e;
+            return failed;
         }
         txn.commit();
-        StringBuilder sb = new StringBuilder("{\"id\": ");
-        Json.write(sb, rid instanceof BigInteger b ? b.toString() : rid);
-        sb.append(", \"result\": ");
-        Json.write(sb, result);
-        return sb.append('}').toString();
+        return resultLine(Json.toJson(ridValue(rid)), result);
+    }
+
+    /** The error line for what a request raised; null for what is stent's bug, not the request's. */
+    private static String failure(Object rid, Throwable e) {
+        if (e instanceof BadRequest) return error(rid, "BadRequest", e.getMessage());
+        PyException py = PyException.fromJava(e);
+        return py == null ? null : error(rid, py.type, py.getMessage());
+    }
+
+    /** A request id as written back: big ints keep their digits. */
+    private static Object ridValue(Object rid) {
+        return rid instanceof BigInteger b ? b.toString() : rid;
     }
 
     // ------------------------------------------------------------------ parallel mode
@@ -90,7 +94,7 @@ public final class RequestProcessor {
             EntityState created) {
         /** The request id as a JSON value. */
         public String ridJson() {
-            return Json.toJson(rid instanceof BigInteger b ? b.toString() : rid);
+            return Json.toJson(ridValue(rid));
         }
     }
 
@@ -105,57 +109,30 @@ public final class RequestProcessor {
         PyDict d = env.request;
         Object rid = env.rid;
         try {
-            List<String> kinds = new ArrayList<>();
-            for (String k : new String[] {"create", "call", "get"}) if (d.containsKey(k)) kinds.add(k);
-            if (kinds.size() != 1) throw new BadRequest("a request needs exactly one of 'create', 'call', 'get'");
-            String kind = kinds.get(0);
-            Object typeName = d.get(kind);
-            Spec.Entity spec = typeName instanceof String s ? program.entities.get(s) : null;
-            if (spec == null) throw new BadRequest("unknown entity type " + PyFormat.repr(jsonToPy(typeName)));
-            Object key = null;
-            if (!kind.equals("create")) {
-                key = d.get("key");
-                if (!validKey(key)) throw new BadRequest("'key' must be a string or an integer");
-            }
-            if (kind.equals("get")) return new Prepared(rid, kind, spec, key, null, null, null);
-            Object rawArgs = d.containsKey("args") ? d.get("args") : new PyList();
-            if (!(rawArgs instanceof PyList)) throw new BadRequest("'args' must be an array");
-            PyList args = (PyList) decodeArgs(rawArgs);
-            if (kind.equals("create")) {
-                Spec.Method ctor = spec.constructor;
-                EntityState s = new EntityState(spec, null, new Object[spec.fields.length]);
-                StateStore none = new StateStore() {
-                    @Override
-                    public String get(String entity, String k) {
-                        throw PyException.of("NotSupportedError",
-                                "a constructor that reads or calls other entities is not supported in parallel mode");
-                    }
-
-                    @Override
-                    public void put(String entity, String k, String state) {
-                        throw new IllegalStateException("put");
-                    }
-                };
-                new Transaction(program, none, log).run(s, ctor, typedArgs(spec, ctor, "__init__", args));
-                Object k = s.fields[spec.keyField];
-                if (!validKey(k)) {
-                    throw PyException.typeError(spec.name + ".__key__() must return str or int, got " + Py.typeName(k));
-                }
-                s.key = k;
-                return new Prepared(rid, kind, spec, k, null, args, s);
-            }
-            if (!(d.get("method") instanceof String method)) throw new BadRequest("'method' must be a string");
-            return new Prepared(rid, kind, spec, key, method, args, null);
-        } catch (BadRequest e) {
-            return error(rid, "BadRequest", e.getMessage());
-        } catch (PyException e) {
-            return error(rid, e.type, e.getMessage());
-        } catch (ClassCastException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            return error(rid, "TypeError", String.valueOf(e.getMessage()));
-        } catch (StackOverflowError e) {
-            return error(rid, "RecursionError", "maximum recursion depth exceeded");
+            Target t = target(d);
+            if (!t.kind.equals("create")) return new Prepared(rid, t.kind, t.spec, t.key, t.method, t.args, null);
+            EntityState created = construct(t.spec, t.args, new Transaction(program, NO_REMOTE_STATE, log));
+            return new Prepared(rid, t.kind, t.spec, created.key, null, t.args, created);
+        } catch (RuntimeException | StackOverflowError e) {
+            String failed = failure(rid, e);
+            if (failed == null) throw e;
+            return failed;
         }
     }
+
+    /** The store of a constructor run outside any engine state: it may not touch other entities. */
+    private static final StateStore NO_REMOTE_STATE = new StateStore() {
+        @Override
+        public String get(String entity, String k) {
+            throw PyException.of("NotSupportedError",
+                    "a constructor that reads or calls other entities is not supported in parallel mode");
+        }
+
+        @Override
+        public void put(String entity, String k, String state) {
+            throw new IllegalStateException("put");
+        }
+    };
 
     /** A request's arguments checked against {@code m}'s parameters (public for engines). */
     public static Object[] conformArgs(Spec.Entity spec, Spec.Method m, String name, PyList args) {
@@ -179,20 +156,17 @@ public final class RequestProcessor {
     }
 
     private static String error(Object rid, String type, String message) {
-        StringBuilder sb = new StringBuilder("{\"id\": ");
-        Json.write(sb, rid == null ? Py.NONE : rid instanceof BigInteger b ? b.toString() : rid);
-        sb.append(", \"error\": {\"type\": ");
-        Json.quote(sb, type);
-        sb.append(", \"message\": ");
-        Json.quote(sb, message);
-        return sb.append("}}").toString();
+        return errorLine(Json.toJson(rid == null ? Py.NONE : ridValue(rid)), type, message);
     }
 
     private static boolean validKey(Object k) {
         return k instanceof String || k instanceof Long;
     }
 
-    private Object execute(PyDict req, Transaction txn) throws Exception {
+    /** What a request asks of which entity, its shape checked (BadRequest) in the documented order. */
+    private record Target(String kind, Spec.Entity spec, Object key, String method, PyList args) {}
+
+    private Target target(PyDict req) {
         List<String> kinds = new ArrayList<>();
         for (String k : new String[] {"create", "call", "get"}) if (req.containsKey(k)) kinds.add(k);
         if (kinds.size() != 1) throw new BadRequest("a request needs exactly one of 'create', 'call', 'get'");
@@ -205,19 +179,34 @@ public final class RequestProcessor {
             key = req.get("key");
             if (!validKey(key)) throw new BadRequest("'key' must be a string or an integer");
         }
-        if (kind.equals("get")) return txn.require(spec.name, key).asDict();
+        if (kind.equals("get")) return new Target(kind, spec, key, null, null);
         Object rawArgs = req.containsKey("args") ? req.get("args") : new PyList();
         if (!(rawArgs instanceof PyList)) throw new BadRequest("'args' must be an array");
         PyList args = (PyList) decodeArgs(rawArgs);
-        if (kind.equals("create")) return create(spec, args, txn);
+        if (kind.equals("create")) return new Target(kind, spec, null, null, args);
         if (!(req.get("method") instanceof String method)) throw new BadRequest("'method' must be a string");
-        EntityState self = txn.require(spec.name, key);
-        Spec.Method m = method.startsWith("__") ? null : spec.methods.get(method);
-        if (m == null) throw PyException.of("AttributeError", spec.name + " has no method '" + method + "'");
-        return txn.run(self, m, typedArgs(spec, m, method, args));
+        return new Target(kind, spec, key, method, args);
+    }
+
+    private Object execute(PyDict req, Transaction txn) throws Exception {
+        Target t = target(req);
+        if (t.kind.equals("get")) return txn.require(t.spec.name, t.key).asDict();
+        if (t.kind.equals("create")) return create(t.spec, t.args, txn);
+        EntityState self = txn.require(t.spec.name, t.key);
+        Spec.Method m = t.method.startsWith("__") ? null : t.spec.methods.get(t.method);
+        if (m == null) throw PyException.of("AttributeError", t.spec.name + " has no method '" + t.method + "'");
+        return txn.run(self, m, typedArgs(t.spec, m, t.method, t.args));
     }
 
     private Object create(Spec.Entity spec, PyList args, Transaction txn) throws Exception {
+        EntityState s = construct(spec, args, txn);
+        if (txn.load(spec.name, s.key) != null) throw PyException.exists(spec.name, s.key);
+        txn.created(s);
+        return s.ref();
+    }
+
+    /** Runs the constructor in {@code txn}; the new state, keyed by its validated key. */
+    private static EntityState construct(Spec.Entity spec, PyList args, Transaction txn) throws Exception {
         Spec.Method ctor = spec.constructor;
         EntityState s = new EntityState(spec, null, new Object[spec.fields.length]);
         txn.run(s, ctor, typedArgs(spec, ctor, "__init__", args));
@@ -226,9 +215,7 @@ public final class RequestProcessor {
             throw PyException.typeError(spec.name + ".__key__() must return str or int, got " + Py.typeName(key));
         }
         s.key = key;
-        if (txn.load(spec.name, key) != null) throw PyException.exists(spec.name, key);
-        txn.created(s);
-        return s.ref();
+        return s;
     }
 
     private static Object[] typedArgs(Spec.Entity spec, Spec.Method m, String name, PyList args) {
