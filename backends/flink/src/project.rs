@@ -46,6 +46,10 @@ const FLINK_SOURCES: &[(&str, &str)] = &[
         "StentOperator.java",
         include_str!("../../../templates/flink/stent/flink/StentOperator.java"),
     ),
+    (
+        "Workload.java",
+        include_str!("../../../templates/flink/stent/flink/Workload.java"),
+    ),
 ];
 
 fn render(name: &str, template: &str, ctx: &tera::Context) -> Result<String, FlinkError> {

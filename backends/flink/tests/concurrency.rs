@@ -14,165 +14,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use common::parallel::*;
 use common::*;
 use serde_json::Value;
-use stent_backend_flink::{BatchCase, build, run_batch};
+use stent_backend_flink::{BatchCase, run_batch};
 
 /// The tests share one runtime build and two cores: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A deterministic YCSB+T workload: `accounts` accounts of 1000, then `ops` operations
-/// (70% transfers, 15% reads, 15% gets), half of them on a hot set of 8 accounts.
-fn ycsb_workload(path: &Path, accounts: usize, ops: usize, seed: u64) {
-    let mut x = seed;
-    let mut next = move |n: usize| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((x >> 33) as usize) % n
-    };
-    let mut out = String::new();
-    let mut id = 0;
-    for a in 0..accounts {
-        id += 1;
-        out += &format!(
-            "{{\"id\": \"r{id}\", \"create\": \"Account\", \"args\": [\"a{a:03}\", 1000]}}\n"
-        );
-    }
-    for _ in 0..ops {
-        id += 1;
-        let pick = |r: usize, h: usize| if h < 50 { r % 8 } else { r };
-        let (r1, h1) = (next(accounts), next(100));
-        let a = pick(r1, h1);
-        let (r2, h2) = (next(accounts), next(100));
-        let b = pick(r2, h2);
-        let kind = next(100);
-        if kind < 70 {
-            let amount = 1 + next(400);
-            out += &format!(
-                "{{\"id\": \"r{id}\", \"call\": \"Account\", \"key\": \"a{a:03}\", \"method\": \"transfer\", \
-                 \"args\": [{{\"$entity\": \"Account\", \"key\": \"a{b:03}\"}}, {amount}]}}\n"
-            );
-        } else if kind < 85 {
-            out += &format!(
-                "{{\"id\": \"r{id}\", \"call\": \"Account\", \"key\": \"a{a:03}\", \"method\": \"read\", \"args\": []}}\n"
-            );
-        } else {
-            out += &format!("{{\"id\": \"r{id}\", \"get\": \"Account\", \"key\": \"a{a:03}\"}}\n");
-        }
-    }
-    std::fs::write(path, out).unwrap();
-}
-
-/// The workload's lines reordered by the job's commit order (stamp, then txn).
-fn commit_order_replay(workload: &Path, commit_order: &Path, replay: &Path) -> usize {
-    let lines: Vec<String> = std::fs::read_to_string(workload)
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
-    let mut order: Vec<(i64, usize)> = parse_lines(&std::fs::read_to_string(commit_order).unwrap())
-        .iter()
-        .map(|c| {
-            (
-                c["stamp"].as_i64().unwrap(),
-                c["txn"].as_u64().unwrap() as usize,
-            )
-        })
-        .collect();
-    order.sort();
-    let mut out = String::new();
-    for (_, txn) in &order {
-        out += &lines[txn - 1];
-        out.push('\n');
-    }
-    std::fs::write(replay, out).unwrap();
-    order.len()
-}
-
-struct Run {
-    results: Vec<Value>,
-    state: Value,
-    log: String,
-    stats: Value,
-}
-
-fn run_job(program_py: &Path, workload: &Path, dir: &Path, args: &[&str]) -> Run {
-    let opts = test_options();
-    let job = build(&compile(program_py), &opts).unwrap();
-    let (out, state, stats) = (
-        dir.join("flink.jsonl"),
-        dir.join("flink-state.json"),
-        dir.join("stats.json"),
-    );
-    let _ = std::fs::remove_file(&out);
-    let run = job
-        .command()
-        .arg("--workload")
-        .arg(workload)
-        .arg("--out")
-        .arg(&out)
-        .arg("--state-out")
-        .arg(&state)
-        .arg("--stats-out")
-        .arg(&stats)
-        .args(args)
-        .output()
-        .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(run.status.success(), "job failed:\n{log}");
-    Run {
-        results: parse_lines(&std::fs::read_to_string(&out).unwrap()),
-        state: serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap(),
-        log,
-        stats: serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap(),
-    }
-}
-
-/// Runs the job at parallelism 2 with 64 requests in flight, its commit order in
-/// `dir/commit-order.jsonl` (where [`check_serializable`] reads it).
-fn run_parallel(program_py: &Path, workload: &Path, dir: &Path) -> Run {
-    let commit_order = dir.join("commit-order.jsonl");
-    let co = commit_order.to_string_lossy().into_owned();
-    let args = [
-        "--parallelism",
-        "2",
-        "--max-in-flight",
-        "64",
-        "--commit-order-out",
-        &co,
-    ];
-    run_job(program_py, workload, dir, &args)
-}
-
-/// Checks a parallel run against the oracle's replay of its commit order.
-fn check_serializable(program_py: &Path, workload: &Path, dir: &Path, run: &Run) {
-    let replay = dir.join("replay.jsonl");
-    let n = commit_order_replay(workload, &dir.join("commit-order.jsonl"), &replay);
-    assert_eq!(n, run.results.len(), "one commit-order record per result");
-    let (expected, expected_state) = oracle(program_py, &replay, &dir.join("oracle"));
-    let diffs = compare_exactly_once(&expected, &run.results);
-    assert!(
-        diffs.is_empty(),
-        "{} differences from the commit-order replay:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(5)].join("\n")
-    );
-    assert!(
-        same(&expected_state, &run.state),
-        "state: expected {expected_state}\n got {}",
-        run.state
-    );
 }
 
 fn stent_lines(log: &str) -> String {

@@ -140,6 +140,7 @@ pub fn compile(program_py: &Path) -> stent_ir::Program {
 }
 
 pub mod kafka;
+pub mod parallel;
 
 pub fn env_flag(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0")

@@ -1,18 +1,31 @@
 package stent.flink;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -21,8 +34,11 @@ import stent.runtime.EntityRef;
 import stent.runtime.EntityState;
 import stent.runtime.Frame;
 import stent.runtime.Json;
+import stent.runtime.PyDict;
 import stent.runtime.PyException;
 import stent.runtime.PyList;
+import stent.runtime.PyNone;
+import stent.runtime.PyTuple;
 import stent.runtime.RequestProcessor;
 import stent.runtime.Spec;
 import stent.runtime.Step;
@@ -52,10 +68,19 @@ import stent.runtime.Transaction;
  * exception emits the error result and sends ABORT (rollback; still stamped: it read state).
  * Sorting the committed requests by (stamp, id) gives a serial order equivalent to the run.
  *
+ * <p><b>Checkpoints</b>: the committed state, locks, stamps, waiters and parked re-submissions are
+ * keyed state. The transactions' private copies and suspended frames ({@link Local}) live in this
+ * operator's memory while it runs, and are written, with Python aliasing intact (one object graph
+ * per private copy and its frames), to union operator state at each snapshot; on restore each
+ * subtask keeps those of the entities in its key groups. The number of answers given is
+ * checkpointed too (the loop's termination counter). With the loop head's and tail's snapshots
+ * (see {@link Loop}) this makes every checkpoint a consistent cut of the whole loop.
+ *
  * <p>Output records: {@code R<json>} results, {@code C<stamp> <txn> <id json>} the commit order,
  * {@code E<type>\u0001<key>\u0001<state>} one per entity at the end of input (the state dump).
  */
-public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String> {
+public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String>
+        implements CheckpointedFunction, CheckpointListener {
     private static final long serialVersionUID = 1L;
     static final OutputTag<LoopMsg> LOOP = new OutputTag<>("stent-loop", TypeInformation.of(LoopMsg.class));
     static final int MAX_DEPTH = 1000;
@@ -65,10 +90,18 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private final String token;
     private final boolean emitStateDump;
     private final boolean retryAtOnce;
+    private final boolean failOnceAfterCheckpoint;
 
     private transient Spec.Program program;
     private transient RequestProcessor processor;
     private transient Loop loop;
+    private transient Loop.Gen gen;
+    /** Answers given by this subtask since the restored checkpoint (plus, on subtask 0, those before it). */
+    private transient long answeredHere;
+    private transient ListState<byte[]> localsState;
+    private transient ListState<Long> answeredState;
+    /** The latest checkpoint whose snapshot of this subtask held suspended transactions (failure injection). */
+    private transient long snapshotWithLocals = -1;
     private transient ValueState<String> state;
     private transient ValueState<Long> lockTxn;
     private transient ValueState<Integer> lockAttempt;
@@ -76,7 +109,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private transient MapState<Long, LoopMsg> waiters;
     /** Re-submissions of transactions that died on this entity, sent when its lock is released. */
     private transient MapState<Long, LoopMsg> parked;
-    /** Private copies and suspended frames, per (txn, entity): not checkpointed (see {@link Loop}). */
+    /** Private copies and suspended frames, per (txn, entity): in operator state at each snapshot. */
     private transient Map<String, Local> locals;
 
     /** A transaction's view of one entity: its private copy and the frames suspended here. */
@@ -106,18 +139,100 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         }
     }
 
-    public EntityOperator(String programClass, String token, boolean emitStateDump, boolean retryAtOnce) {
+    public EntityOperator(String programClass, String token, boolean emitStateDump, boolean retryAtOnce,
+            boolean failOnceAfterCheckpoint) {
         this.programClass = programClass;
         this.token = token;
         this.emitStateDump = emitStateDump;
         this.retryAtOnce = retryAtOnce;
+        this.failOnceAfterCheckpoint = failOnceAfterCheckpoint;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        program = StentOperator.loadProgram(programClass);
+        loop = Loop.get(token);
+        var task = getRuntimeContext().getTaskInfo();
+        gen = loop.gen(task.getAttemptNumber());
+        if (task.getAttemptNumber() > 0) {
+            System.err.println("stent: operator restarted (attempt " + task.getAttemptNumber() + ", subtask "
+                    + task.getIndexOfThisSubtask() + ")");
+        }
+        locals = new HashMap<>();
+        localsState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<byte[]>("loop.locals", org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        answeredState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("loop.answered", Types.LONG));
+        if (context.isRestored()) {
+            int index = task.getIndexOfThisSubtask();
+            int kept = 0;
+            for (byte[] b : localsState.get()) {
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
+                String self = in.readUTF();
+                if (KeyGroupRangeAssignment.assignKeyToParallelOperator(self, task.getMaxNumberOfParallelSubtasks(),
+                        task.getNumberOfParallelSubtasks()) != index) continue;
+                long txn = in.readLong();
+                locals.put(txn + "|" + self, readLocal(in, self));
+                kept++;
+            }
+            long before = 0;
+            for (Long n : answeredState.get()) before += n;
+            gen.restoreAnswered(before);
+            // Subtask 0 carries the restored answers forward, so the sum over subtasks stays right.
+            answeredHere = index == 0 ? before : 0;
+            System.err.println("stent: subtask " + index + " restored " + kept + " suspended transaction parts, "
+                    + before + " answers before the checkpoint");
+        }
+        gen.ready();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        List<byte[]> all = new ArrayList<>(locals.size());
+        for (Map.Entry<String, Local> e : locals.entrySet()) {
+            String id = e.getKey();
+            int bar = id.indexOf('|');
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            String self = id.substring(bar + 1);
+            out.writeUTF(self);
+            out.writeLong(Long.parseLong(id.substring(0, bar)));
+            writeLocal(out, e.getValue());
+            out.flush();
+            all.add(bytes.toByteArray());
+        }
+        localsState.update(all);
+        if (!all.isEmpty()) snapshotWithLocals = context.getCheckpointId();
+        answeredState.update(List.of(answeredHere));
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        // Armed by a completed checkpoint that holds transactions in the middle of their call
+        // chains, so that the restore has suspended frames and private copies to bring back.
+        if (failOnceAfterCheckpoint && checkpointId == snapshotWithLocals && !StentOperator.FAILURE_FIRED.get()) {
+            System.err.println("stent: checkpoint " + checkpointId + " completed with suspended transactions: failure armed");
+            StentOperator.FAILURE_ARMED.set(true);
+        }
+    }
+
+    /**
+     * Failure injection (tests): throws once per JVM, at a REPLY (a suspended caller about to
+     * resume, i.e. in the middle of a call chain), after a completed checkpoint that held
+     * suspended transactions.
+     */
+    private void maybeFail(LoopMsg m) {
+        if (failOnceAfterCheckpoint && StentOperator.FAILURE_ARMED.get()
+                && StentOperator.FAILURE_FIRED.compareAndSet(false, true)) {
+            System.err.println("stent: injecting a failure in the middle of a call chain (txn " + m.txn + ", " + m + ")");
+            throw new IllegalStateException(
+                    "stent: injected failure in the middle of a call chain (--fail-once-after-checkpoint)");
+        }
     }
 
     @Override
     public void open(OpenContext openContext) {
-        program = StentOperator.loadProgram(programClass);
         processor = new RequestProcessor(program, line -> System.err.println(line));
-        loop = Loop.get(token);
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("entity.state", Types.STRING));
         lockTxn = getRuntimeContext().getState(new ValueStateDescriptor<>("entity.lock.txn", Types.LONG));
         lockAttempt = getRuntimeContext().getState(new ValueStateDescriptor<>("entity.lock.attempt", Types.INT));
@@ -126,7 +241,6 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
                 new MapStateDescriptor<>("entity.waiters", Types.LONG, TypeInformation.of(LoopMsg.class)));
         parked = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("entity.parked", Types.LONG, TypeInformation.of(LoopMsg.class)));
-        locals = new HashMap<>();
     }
 
     /** The target entity of a request (the keyBy key). */
@@ -176,7 +290,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
 
     private void send(Context ctx, LoopMsg m) {
         m.looped = true;
-        loop.inflight.incrementAndGet();
+        gen.inflight.incrementAndGet();
         loop.sent.incrementAndGet();
         ctx.output(LOOP, m);
     }
@@ -186,13 +300,13 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     @Override
     public void processElement(LoopMsg m, Context ctx, Collector<String> out) throws Exception {
         if (DEBUG) System.err.println("stent-debug: " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + " " + m
-                + " answered=" + loop.answered.get() + " inflight=" + loop.inflight.get());
+                + " answered=" + gen.answeredTotal() + " inflight=" + gen.inflight.get());
         try {
             handle(m, ctx, out);
         } finally {
-            if (m.looped) loop.inflight.decrementAndGet();
+            if (m.looped) gen.inflight.decrementAndGet();
             // The last answer or the last message in flight: let the loop heads end their input.
-            if (loop.finished()) loop.wakeAll();
+            if (gen.finished()) gen.wakeAll();
         }
     }
 
@@ -219,6 +333,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
                 }
             }
             case LoopMsg.REPLY -> {
+                maybeFail(m);
                 Local local = locals.get(m.txn + "|" + self);
                 Segment seg = local.segments.peek();
                 Frame f = seg.frames.peek();
@@ -232,8 +347,8 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     }
 
     private void answered() {
-        loop.lastNanos.accumulateAndGet(System.nanoTime(), Math::max);
-        loop.answered.incrementAndGet();
+        answeredHere++;
+        gen.answer();
     }
 
     /** Takes the lock for m's transaction; false when it waits or died. */
@@ -498,6 +613,173 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         }
         if (!program.entities.containsKey(ref.type())) throw PyException.notFound(ref.type(), ref.key());
         return ref;
+    }
+
+    // ------------------------------------------------------------------ snapshots of Locals
+
+    /**
+     * Writes a transaction's view of this entity: its private copy and its suspended frames, as
+     * one object graph, so that a list shared by a local and a field of {@code self} (Python
+     * aliasing) is still one list after a restore.
+     */
+    private static void writeLocal(DataOutputStream out, Local local) throws IOException {
+        out.writeInt(local.attempt);
+        out.writeBoolean(local.loaded != null);
+        if (local.loaded != null) LoopMsg.writeString(out, local.loaded);
+        Graph g = new Graph();
+        out.writeBoolean(local.copy != null);
+        if (local.copy != null) {
+            g.write(out, local.copy.key);
+            out.writeInt(local.copy.fields.length);
+            for (Object v : local.copy.fields) g.write(out, v);
+        }
+        out.writeInt(local.segments.size());
+        for (Segment seg : local.segments) {
+            LoopMsg.writeString(out, seg.stack);
+            out.writeInt(seg.baseDepth);
+            out.writeInt(seg.frames.size());
+            for (Frame f : seg.frames) {
+                if (f.self != local.copy) throw new IllegalStateException("stent: a frame on another entity's copy");
+                LoopMsg.writeString(out, f.method.entity);
+                LoopMsg.writeString(out, f.method.name);
+                out.writeInt(f.block);
+                out.writeInt(f.resultSlot);
+                out.writeInt(f.slots.length);
+                for (Object v : f.slots) g.write(out, v);
+            }
+        }
+    }
+
+    private Local readLocal(DataInputStream in, String self) throws IOException {
+        int attempt = in.readInt();
+        String loaded = in.readBoolean() ? LoopMsg.readString(in) : null;
+        Graph g = new Graph();
+        Spec.Entity spec = program.entities.get(self.substring(0, self.indexOf('/')));
+        EntityState copy = null;
+        if (in.readBoolean()) {
+            Object key = g.read(in);
+            Object[] fields = new Object[in.readInt()];
+            for (int i = 0; i < fields.length; i++) fields[i] = g.read(in);
+            copy = new EntityState(spec, key, fields);
+        }
+        Local local = new Local(attempt, loaded, copy);
+        int segments = in.readInt();
+        for (int s = 0; s < segments; s++) {
+            Segment seg = new Segment(LoopMsg.readString(in), in.readInt());
+            int frames = in.readInt();
+            for (int k = 0; k < frames; k++) {
+                String entity = LoopMsg.readString(in);
+                String name = LoopMsg.readString(in);
+                Spec.Method method = program.entities.get(entity).methods.get(name);
+                int block = in.readInt();
+                int resultSlot = in.readInt();
+                Object[] slots = new Object[in.readInt()];
+                for (int i = 0; i < slots.length; i++) slots[i] = g.read(in);
+                Frame f = new Frame(copy, method, slots, false);
+                f.block = block;
+                f.resultSlot = resultSlot;
+                seg.frames.addLast(f);
+            }
+            local.segments.addLast(seg);
+        }
+        return local;
+    }
+
+    /** Python values with their identities: a container met again is written as a back reference. */
+    static final class Graph {
+        private final IdentityHashMap<Object, Integer> ids = new IdentityHashMap<>();
+        private final List<Object> objects = new ArrayList<>();
+
+        void write(DataOutputStream out, Object v) throws IOException {
+            if (v == null) {
+                out.writeByte(0);
+            } else if (v instanceof Long l) {
+                out.writeByte(1);
+                out.writeLong(l);
+            } else if (v instanceof Double d) {
+                out.writeByte(2);
+                out.writeDouble(d);
+            } else if (v instanceof Boolean b) {
+                out.writeByte(3);
+                out.writeBoolean(b);
+            } else if (v instanceof String str) {
+                out.writeByte(4);
+                LoopMsg.writeString(out, str);
+            } else if (v instanceof PyNone) {
+                out.writeByte(5);
+            } else if (v instanceof EntityRef r) {
+                out.writeByte(6);
+                LoopMsg.writeString(out, r.type());
+                write(out, r.key());
+            } else {
+                Integer id = ids.get(v);
+                if (id != null) {
+                    out.writeByte(7);
+                    out.writeInt(id);
+                    return;
+                }
+                ids.put(v, ids.size());
+                if (v instanceof PyList l) {
+                    out.writeByte(8);
+                    out.writeInt(l.size());
+                    for (Object x : l) write(out, x);
+                } else if (v instanceof PyDict d) {
+                    out.writeByte(9);
+                    out.writeInt(d.size());
+                    for (Map.Entry<Object, Object> e : d.entrySet()) {
+                        write(out, e.getKey());
+                        write(out, e.getValue());
+                    }
+                } else if (v instanceof PyTuple t) {
+                    out.writeByte(10);
+                    out.writeInt(t.items.length);
+                    for (Object x : t.items) write(out, x);
+                } else {
+                    throw new IllegalStateException("stent: cannot snapshot a value of class " + v.getClass().getName());
+                }
+            }
+        }
+
+        Object read(DataInputStream in) throws IOException {
+            int tag = in.readByte();
+            switch (tag) {
+                case 0: return null;
+                case 1: return in.readLong();
+                case 2: return in.readDouble();
+                case 3: return in.readBoolean();
+                case 4: return LoopMsg.readString(in);
+                case 5: return PyNone.NONE;
+                case 6: {
+                    String type = LoopMsg.readString(in);
+                    return new EntityRef(type, read(in));
+                }
+                case 7: return objects.get(in.readInt());
+                case 8: {
+                    int n = in.readInt();
+                    PyList l = new PyList(n);
+                    objects.add(l);
+                    for (int i = 0; i < n; i++) l.add(read(in));
+                    return l;
+                }
+                case 9: {
+                    int n = in.readInt();
+                    PyDict d = new PyDict();
+                    objects.add(d);
+                    for (int i = 0; i < n; i++) {
+                        Object k = read(in);
+                        d.put(k, read(in));
+                    }
+                    return d;
+                }
+                case 10: {
+                    PyTuple t = new PyTuple(new Object[in.readInt()]);
+                    objects.add(t);
+                    for (int i = 0; i < t.items.length; i++) t.items[i] = read(in);
+                    return t;
+                }
+                default: throw new IllegalStateException("stent: bad snapshot tag " + tag);
+            }
+        }
     }
 
     @Override

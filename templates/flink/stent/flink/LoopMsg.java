@@ -1,5 +1,14 @@
 package stent.flink;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A record of the parallel mode ({@code --parallelism N}, N >= 2): one step of a transaction,
  * addressed to one entity ({@link #target}: {@code "Type/encodedKey"}), a Flink POJO.
@@ -82,6 +91,75 @@ public class LoopMsg {
 
     static String push(String joined, String item) {
         return joined.isEmpty() ? item : joined + '\u0001' + item;
+    }
+
+    // ------------------------------------------------------------------ snapshots of the loop
+
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    void write(DataOutputStream out) throws IOException {
+        out.writeInt(kind);
+        out.writeLong(txn);
+        out.writeInt(attempt);
+        for (String s : new String[] {target, rid, line, name, method, payload, stack, touched}) writeString(out, s);
+        out.writeLong(maxStamp);
+        out.writeInt(depth);
+        out.writeBoolean(looped);
+    }
+
+    static LoopMsg read(DataInputStream in) throws IOException {
+        LoopMsg m = new LoopMsg();
+        m.kind = in.readInt();
+        m.txn = in.readLong();
+        m.attempt = in.readInt();
+        m.target = readString(in);
+        m.rid = readString(in);
+        m.line = readString(in);
+        m.name = readString(in);
+        m.method = readString(in);
+        m.payload = readString(in);
+        m.stack = readString(in);
+        m.touched = readString(in);
+        m.maxStamp = in.readLong();
+        m.depth = in.readInt();
+        m.looped = in.readBoolean();
+        return m;
+    }
+
+    /** A list of messages as bytes (the loop head's and tail's checkpointed state). */
+    static byte[] encodeAll(List<LoopMsg> msgs) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(msgs.size());
+            for (LoopMsg m : msgs) m.write(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static List<LoopMsg> decodeAll(byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            int n = in.readInt();
+            List<LoopMsg> msgs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) msgs.add(read(in));
+            return msgs;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override
