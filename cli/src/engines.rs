@@ -55,7 +55,7 @@ impl Engine {
                 engine: self,
                 available: true,
                 isolation: "serializable, in input order: one keyed operator runs each request's call chain to completion, one request at a time; with --workers N >= 2, entities partitioned over N subtasks, calls around a loop, 2PL + wait-die: serializable, not in input order",
-                durability: "exactly-once via Flink checkpoints (aligned barriers), replaying from the last checkpoint after a failure; the --workers N >= 2 mode is not exactly-once across failures yet",
+                durability: "exactly-once via Flink checkpoints (aligned barriers), replaying from the last checkpoint after a failure; with --workers N >= 2 too (the loop's records in transit, locks, private copies and suspended frames are in the checkpoint)",
                 notes: "needs java and mvn on PATH; builds the generated job with Maven and runs it on a MiniCluster",
             },
             Engine::Beam => EngineInfo {

@@ -58,6 +58,10 @@ final class ParallelJob {
             String workload, Path out, String stateOut, String statsOut, int parallelism) throws Exception {
         // Checkpoints (exactly-once, aligned) and the restart strategy of the serial job.
         StreamExecutionEnvironment env = StentJob.environment(opts, executors);
+        // Aligned barriers are what the loop's snapshot relies on: the tail snapshots once it has
+        // every record the operators sent before their barrier (unaligned checkpoints would store
+        // those records as channel state and replay them into the tail, twice with its log).
+        env.getCheckpointConfig().enableUnalignedCheckpoints(false);
         env.setParallelism(parallelism);
         // Messages go around the loop several times per request: flush every record.
         env.setBufferTimeout(Long.parseLong(opts.getOrDefault("buffer-timeout-ms", "0")));
