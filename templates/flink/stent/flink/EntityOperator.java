@@ -100,8 +100,11 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private transient long answeredHere;
     private transient ListState<byte[]> localsState;
     private transient ListState<Long> answeredState;
+    /** The number of requests, once an END told this subtask (bounded Kafka input), else -1. */
+    private transient long expectedHere;
+    private transient ListState<Long> expectedState;
     /** The latest checkpoint whose snapshot of this subtask held suspended transactions (failure injection). */
-    private transient long snapshotWithLocals = -1;
+    private transient long snapshotWithLocals;
     private transient ValueState<String> state;
     private transient ValueState<Long> lockTxn;
     private transient ValueState<Integer> lockAttempt;
@@ -159,10 +162,15 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
                     + task.getIndexOfThisSubtask() + ")");
         }
         locals = new HashMap<>();
+        // (Transient fields: a deserialized function has no field initializers run.)
+        expectedHere = -1;
+        snapshotWithLocals = -1;
         localsState = context.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<byte[]>("loop.locals", org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         answeredState = context.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>("loop.answered", Types.LONG));
+        expectedState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("loop.expected", Types.LONG));
         if (context.isRestored()) {
             int index = task.getIndexOfThisSubtask();
             int kept = 0;
@@ -178,6 +186,12 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
             long before = 0;
             for (Long n : answeredState.get()) before += n;
             gen.restoreAnswered(before);
+            for (Long n : expectedState.get()) {
+                if (n >= 0) {
+                    if (index == 0) expectedHere = n;
+                    gen.setExpected(n);
+                }
+            }
             // Subtask 0 carries the restored answers forward, so the sum over subtasks stays right.
             answeredHere = index == 0 ? before : 0;
             System.err.println("stent: subtask " + index + " restored " + kept + " suspended transaction parts, "
@@ -204,6 +218,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         localsState.update(all);
         if (!all.isEmpty()) snapshotWithLocals = context.getCheckpointId();
         answeredState.update(List.of(answeredHere));
+        expectedState.update(List.of(expectedHere));
     }
 
     @Override
@@ -319,6 +334,11 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     private void handle(LoopMsg m, Context ctx, Collector<String> out) throws Exception {
         String self = ctx.getCurrentKey();
         switch (m.kind) {
+            case LoopMsg.END -> {
+                expectedHere = m.txn;
+                gen.setExpected(m.txn);
+                System.err.println("stent: end of the bounded input: " + m.txn + " requests");
+            }
             case LoopMsg.DONE -> {
                 out.collect("R" + m.payload);
                 out.collect("C0 " + m.txn + " null");

@@ -60,8 +60,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  */
 public final class Loop {
     private static final Map<String, Loop> LOOPS = new ConcurrentHashMap<>();
+    static final boolean DEBUG_END = System.getenv("STENT_DEBUG") != null;
 
     final int parallelism;
+    /** The number of requests (non-blank workload lines), or Long.MAX_VALUE when not known yet (Kafka). */
     final long expected;
     private final Map<Integer, Gen> gens = new ConcurrentHashMap<>();
     private int newest = -1;
@@ -189,11 +191,14 @@ public final class Loop {
         /** Heads, tails and operator subtasks that have restored their state. */
         final AtomicInteger ready = new AtomicInteger();
         volatile boolean dead;
+        /** The requests to answer: the workload's count, or the ingress's END count (Kafka, bounded). */
+        volatile long expected;
         private CompletableFuture<Void> admission;
 
         Gen(Loop loop, int attempt) {
             this.loop = loop;
             this.attempt = attempt;
+            this.expected = loop.expected;
             channels = new Channel[loop.parallelism];
             for (int i = 0; i < channels.length; i++) channels[i] = new Channel();
         }
@@ -203,7 +208,7 @@ public final class Loop {
         }
 
         boolean finished() {
-            return dead || (ready.get() >= 3 * loop.parallelism && answeredTotal() >= loop.expected
+            return dead || (ready.get() >= 3 * loop.parallelism && answeredTotal() >= expected
                     && inflight.get() == 0);
         }
 
@@ -221,6 +226,12 @@ public final class Loop {
                 admission = null;
             }
             if (f != null) f.complete(null);
+            wakeAll();
+        }
+
+        /** The ingress reached the end of a bounded input: {@code n} requests in all. */
+        void setExpected(long n) {
+            expected = n;
             wakeAll();
         }
 
@@ -407,7 +418,14 @@ public final class Loop {
                         output.collect(m);
                         return InputStatus.MORE_AVAILABLE;
                     }
-                    if (gen.finished()) return InputStatus.END_OF_INPUT;
+                    if (gen.finished()) {
+                        if (DEBUG_END) {
+                            System.err.println("stent: loop head " + index + " (attempt " + gen.attempt + ") ends: answered "
+                                    + gen.answeredTotal() + " of " + gen.expected + ", in flight " + gen.inflight.get()
+                                    + (gen.dead ? ", retired" : ""));
+                        }
+                        return InputStatus.END_OF_INPUT;
+                    }
                     return InputStatus.NOTHING_AVAILABLE;
                 }
 

@@ -36,6 +36,8 @@ public class LoopMsg {
     public static final int DIE = 6;
     /** A request that failed validation before touching an entity: {@link #payload} is its result line. */
     public static final int DONE = 7;
+    /** The end of a bounded Kafka input: {@link #txn} is the number of requests (termination). */
+    public static final int END = 8;
 
     public int kind;
     /** The transaction id: the request's line number in the workload, i.e. its age. */

@@ -39,9 +39,10 @@ import org.apache.flink.util.CloseableIterator;
  *                               [--kafka-transaction-timeout-ms N] (default 900000, the brokers'
  *                               default transaction.max.timeout.ms)
  * common:                       [--checkpoint-interval-ms N] (default 10000)
- * parallel mode (local only):    [--parallelism N] (N >= 2: entities partitioned over N subtasks,
+ * parallel mode:                [--parallelism N] (N >= 2: entities partitioned over N subtasks,
  *                               calls around a loop, 2PL + wait-die; see ParallelJob)
  *                               [--commit-order-out FILE] (per request: Lamport stamp, txn, id)
+ *                               [--commit-order-topic T] (the same, with Kafka)
  * failure testing (off by default):
  *                               [--fail-once-after-checkpoint true] [--request-delay-ms N]
  * </pre>
@@ -182,12 +183,9 @@ public final class StentJob {
         if (stateOut != null) Files.writeString(Path.of(stateOut), dump + "\n", StandardCharsets.UTF_8);
     }
 
-    private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
-        if (Integer.parseInt(opts.getOrDefault("parallelism", "1")) >= 2) {
-            throw new IllegalArgumentException("--parallelism N >= 2 (the parallel mode) is local only, not with Kafka");
-        }
+    /** The Kafka source of the requests: {@code --in-topic}, from the earliest offsets. */
+    static KafkaSource<String> kafkaSource(String name, Map<String, String> opts) throws IOException {
         String brokers = required(opts, "kafka-brokers");
-        StreamExecutionEnvironment env = environment(opts);
         var sourceBuilder = KafkaSource.<String>builder()
                 .setBootstrapServers(brokers)
                 .setTopics(required(opts, "in-topic"))
@@ -197,25 +195,39 @@ public final class StentJob {
         if (Boolean.parseBoolean(opts.getOrDefault("bounded", "false"))) {
             sourceBuilder.setBounded(OffsetsInitializer.latest());
         }
-        KafkaSource<String> source = sourceBuilder.build();
-        KafkaSink<String> sink = KafkaSink.<String>builder()
-                .setBootstrapServers(brokers)
+        return sourceBuilder.build();
+    }
+
+    /** A transactional (exactly-once) Kafka sink of lines to {@code topic}. */
+    static KafkaSink<String> kafkaSink(String name, Map<String, String> opts, String topic, String idSuffix)
+            throws IOException {
+        return KafkaSink.<String>builder()
+                .setBootstrapServers(required(opts, "kafka-brokers"))
                 .setRecordSerializer(KafkaRecordSerializationSchema.builder()
-                        .setTopic(required(opts, "out-topic"))
+                        .setTopic(topic)
                         .setValueSerializationSchema(new SimpleStringSchema())
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 // KafkaSink's default transaction timeout (1 h) exceeds the brokers' default
                 // transaction.max.timeout.ms (15 min), which fails InitProducerId: use the latter.
                 .setProperty("transaction.timeout.ms", opts.getOrDefault("kafka-transaction-timeout-ms", "900000"))
-                .setTransactionalIdPrefix("stent-" + name)
+                .setTransactionalIdPrefix("stent-" + name + idSuffix)
                 .build();
-        DataStream<String> requests = env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests")
+    }
+
+    private static void runKafka(String programClass, String name, Map<String, String> opts) throws Exception {
+        int parallelism = Integer.parseInt(opts.getOrDefault("parallelism", "1"));
+        if (parallelism >= 2) {
+            ParallelJob.runKafka(programClass, name, opts, parallelism);
+            return;
+        }
+        StreamExecutionEnvironment env = environment(opts);
+        DataStream<String> requests = env.fromSource(kafkaSource(name, opts), WatermarkStrategy.noWatermarks(), "requests")
                 .uid("requests");
         pipeline(requests, programClass, false, opts)
                 .filter(rec -> rec.startsWith("R"))
                 .map(rec -> rec.substring(1), Types.STRING)
-                .sinkTo(sink)
+                .sinkTo(kafkaSink(name, opts, required(opts, "out-topic"), ""))
                 .uid("results");
         env.execute("stent " + name);
     }
