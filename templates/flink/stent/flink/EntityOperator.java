@@ -20,6 +20,7 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -166,7 +167,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
         expectedHere = -1;
         snapshotWithLocals = -1;
         localsState = context.getOperatorStateStore().getUnionListState(
-                new ListStateDescriptor<byte[]>("loop.locals", org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+                new ListStateDescriptor<>("loop.locals", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         answeredState = context.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>("loop.answered", Types.LONG));
         expectedState = context.getOperatorStateStore().getUnionListState(
@@ -176,7 +177,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
             int kept = 0;
             for (byte[] b : localsState.get()) {
                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
-                String self = in.readUTF();
+                String self = LoopMsg.readString(in);
                 if (KeyGroupRangeAssignment.assignKeyToParallelOperator(self, task.getMaxNumberOfParallelSubtasks(),
                         task.getNumberOfParallelSubtasks()) != index) continue;
                 long txn = in.readLong();
@@ -209,7 +210,7 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
             String self = id.substring(bar + 1);
-            out.writeUTF(self);
+            LoopMsg.writeString(out, self);
             out.writeLong(Long.parseLong(id.substring(0, bar)));
             writeLocal(out, e.getValue());
             out.flush();
