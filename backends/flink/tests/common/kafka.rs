@@ -61,7 +61,7 @@ pub fn kafka_classpath(opts: &FlinkRunOptions) -> String {
     std::fs::read_to_string(&cp).unwrap().trim().to_string()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -139,6 +139,7 @@ pub fn compile(program_py: &Path) -> stent_ir::Program {
         .program
 }
 
+pub mod cluster;
 pub mod kafka;
 pub mod parallel;
 

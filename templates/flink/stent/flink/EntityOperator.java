@@ -155,8 +155,8 @@ public class EntityOperator extends KeyedProcessFunction<String, LoopMsg, String
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         program = StentOperator.loadProgram(programClass);
-        loop = Loop.get(token);
         var task = getRuntimeContext().getTaskInfo();
+        loop = Loop.get(token, task.getNumberOfParallelSubtasks());
         gen = loop.gen(task.getAttemptNumber());
         if (task.getAttemptNumber() > 0) {
             System.err.println("stent: operator restarted (attempt " + task.getAttemptNumber() + ", subtask "

@@ -87,6 +87,23 @@ public final class Loop {
         return l;
     }
 
+    /**
+     * The prefix of the Kafka mode's tokens. Its loop needs no count from the client (the
+     * ingress's END record sets it), so a task that finds none in its JVM creates it: on a cluster
+     * the client that called {@link #create} is another process, and the tasks run in the
+     * TaskManagers. The termination counters are per JVM, so a bounded run ends only when every
+     * task of the job runs in one TaskManager; an unbounded one never ends anyway.
+     */
+    static final String KAFKA_TOKEN = "kafka-";
+
+    /** {@link #get}, or, for the Kafka mode, the loop of this JVM, created on first use. */
+    static Loop get(String token, int parallelism) {
+        if (token.startsWith(KAFKA_TOKEN)) {
+            return LOOPS.computeIfAbsent(token, t -> new Loop(parallelism, Long.MAX_VALUE));
+        }
+        return get(token);
+    }
+
     static Loop get(String token) {
         Loop l = LOOPS.get(token);
         if (l == null) throw new IllegalStateException("stent: no loop " + token + " in this JVM");
@@ -325,7 +342,8 @@ public final class Loop {
 
         @Override
         public StatefulSinkWriter<LoopMsg, byte[]> restoreWriter(WriterInitContext context, Collection<byte[]> state) {
-            Gen gen = get(token).gen(context.getTaskInfo().getAttemptNumber());
+            Gen gen = get(token, context.getTaskInfo().getNumberOfParallelSubtasks())
+                    .gen(context.getTaskInfo().getAttemptNumber());
             Channel channel = gen.channels[context.getTaskInfo().getIndexOfThisSubtask()];
             // The records the operators sent before the restored checkpoint's barrier and the head
             // had not read when it took its snapshot: before any new record.
@@ -400,7 +418,7 @@ public final class Loop {
 
         @Override
         public SourceReader<LoopMsg, HeadSplit> createReader(SourceReaderContext context) {
-            Gen gen = get(token).gen(attemptOf(context));
+            Gen gen = get(token, context.currentParallelism()).gen(attemptOf(context));
             int index = context.getIndexOfSubtask();
             Channel channel = gen.channels[index];
             ArrayDeque<LoopMsg> pending = new ArrayDeque<>();

@@ -169,7 +169,7 @@ final class ParallelJob {
     static void runKafka(String programClass, String name, Map<String, String> opts, int parallelism)
             throws Exception {
         StreamExecutionEnvironment env = environment(opts, null, parallelism);
-        String token = UUID.randomUUID().toString();
+        String token = Loop.KAFKA_TOKEN + UUID.randomUUID();
         Loop loop = Loop.create(token, parallelism, Long.MAX_VALUE);
         try {
             DataStream<LoopMsg> requests = env.fromSource(StentJob.kafkaSource(name, opts), WatermarkStrategy.noWatermarks(),
@@ -190,9 +190,12 @@ final class ParallelJob {
                         .uid("commit-order");
             }
             env.execute("stent " + name);
-            System.err.println("stent: parallel mode (Kafka), parallelism " + parallelism + ": "
-                    + loop.sent.get() + " loop messages, " + loop.died.get() + " wait-die aborts, "
-                    + loop.restarts.get() + " restarts");
+            // (On a cluster the loop's statistics are in the TaskManagers' JVMs, not here.)
+            if (loop.sent.get() > 0) {
+                System.err.println("stent: parallel mode (Kafka), parallelism " + parallelism + ": "
+                        + loop.sent.get() + " loop messages, " + loop.died.get() + " wait-die aborts, "
+                        + loop.restarts.get() + " restarts");
+            }
         } finally {
             Loop.remove(token);
         }
