@@ -27,7 +27,9 @@ use stent_ir::v1::{self as ir, invoke, terminator};
 
 use crate::interp::{self, Frame, Host};
 use crate::request::{Request, RequestKind, conform_args};
-use crate::store::{FrozenState, State, Store, freeze_state, same_state, thaw_copy, thaw_state};
+use crate::store::{
+    FrozenState, State, Store, freeze_into, freeze_state, same_state, thaw_copy, thaw_state_into,
+};
 use crate::value::{EntityRef, Exc, Key, R, Value};
 
 /// The overlay index of a constructor's frame (the entity has no key yet).
@@ -118,13 +120,31 @@ struct Entry {
     aliased: bool,
 }
 
-/// Per-thread buffers of the executor, reused across requests.
+/// Per-thread buffers of the executor, reused across requests so that a request allocates
+/// no frame stack, slot vector or overlay state of its own (pools of cleared vectors).
 #[derive(Default)]
-pub struct Scratch {
+pub struct Scratch<'p> {
     overlay: Vec<Entry>,
     reads: Vec<(usize, Key)>,
     ctor_state: State,
     logs: Vec<String>,
+    stack: Vec<Frame<'p>>,
+    slot_pool: Vec<Vec<Option<Value>>>,
+    state_pool: Vec<State>,
+}
+
+impl Scratch<'_> {
+    fn slots(&mut self) -> Vec<Option<Value>> {
+        self.slot_pool.pop().unwrap_or_default()
+    }
+    fn recycle_slots(&mut self, mut v: Vec<Option<Value>>) {
+        v.clear();
+        self.slot_pool.push(v);
+    }
+    fn recycle_state(&mut self, mut v: State) {
+        v.clear();
+        self.state_pool.push(v);
+    }
 }
 
 /// What a finished request did: the entities to commit (empty after an exception), every
@@ -175,11 +195,11 @@ pub struct Ctx<'a, 'p> {
     /// Writes of the earlier requests of this worker's chunk, seen over `store` (parallel
     /// speculation only, see `parallel.rs`).
     local: Option<&'a Store>,
-    s: &'a mut Scratch,
+    s: &'a mut Scratch<'p>,
 }
 
 impl<'a, 'p> Ctx<'a, 'p> {
-    pub fn new(t: &'a Tables<'p>, store: &'a Store, s: &'a mut Scratch) -> Self {
+    pub fn new(t: &'a Tables<'p>, store: &'a Store, s: &'a mut Scratch<'p>) -> Self {
         s.overlay.clear();
         s.reads.clear();
         s.logs.clear();
@@ -196,7 +216,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
         t: &'a Tables<'p>,
         store: &'a Store,
         local: &'a Store,
-        s: &'a mut Scratch,
+        s: &'a mut Scratch<'p>,
     ) -> Self {
         let mut c = Ctx::new(t, store, s);
         c.local = Some(local);
@@ -217,7 +237,8 @@ impl<'a, 'p> Ctx<'a, 'p> {
             logs: std::mem::take(&mut self.s.logs),
         };
         let (store, local) = (self.store, self.local);
-        for e in self.s.overlay.drain(..) {
+        let mut overlay = std::mem::take(&mut self.s.overlay);
+        for e in overlay.drain(..) {
             if r.is_ok() && (e.written || e.aliased) {
                 let st = freeze_state(&e.state);
                 // a container was read but maybe not changed: then it is not a write (this
@@ -229,7 +250,9 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 }
             }
             fx.reads.push((e.ty, e.key));
+            self.s.recycle_state(e.state);
         }
+        self.s.overlay = overlay;
         (r, fx)
     }
 
@@ -258,7 +281,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 self.s.overlay.push(Entry {
                     ty,
                     key: key.clone(),
-                    state: thaw_state(st),
+                    state: thaw_state_into(st, self.s.state_pool.pop().unwrap_or_default()),
                     written: false,
                     aliased: false,
                 });
@@ -303,12 +326,17 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     .constructor
                     .as_ref()
                     .ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
-                let args = conform_args(&info.name, "__init__", &ctor.params, args)?;
+                let mut slots = self.s.slots();
+                if let Err(e) = conform_args(&info.name, "__init__", &ctor.params, args, &mut slots)
+                {
+                    self.s.recycle_slots(slots);
+                    return Err(e);
+                }
                 let name = info.name.clone();
                 let kf = info.key_field;
                 self.s.ctor_state.clear();
                 self.s.ctor_state.resize(info.def.fields.len(), None);
-                let frame = new_frame(*ty, None, CTOR, ctor, args, 0, false);
+                let frame = new_frame(*ty, None, CTOR, ctor, slots, 0, false);
                 self.run_frames(frame)?;
                 let state = std::mem::take(&mut self.s.ctor_state);
                 let key = match state.get(kf).and_then(|v| v.as_ref()) {
@@ -350,9 +378,8 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 args,
             } => {
                 let info = &t.types[*ty];
-                if !self.exists(*ty, key) {
-                    return Err(exc_not_found(&info.name, key));
-                }
+                // thaws the entity, or records the missing key and raises EntityNotFound
+                let ent = self.touch(*ty, key)?;
                 let m = match info.methods.get(method.as_str()) {
                     Some(m) if !method.starts_with("__") => *m,
                     _ => {
@@ -362,9 +389,12 @@ impl<'a, 'p> Ctx<'a, 'p> {
                         ));
                     }
                 };
-                let args = conform_args(&info.name, method, &m.params, args)?;
-                let ent = self.touch(*ty, key)?;
-                let frame = new_frame(*ty, Some(key.clone()), ent, m, args, 0, true);
+                let mut slots = self.s.slots();
+                if let Err(e) = conform_args(&info.name, method, &m.params, args, &mut slots) {
+                    self.s.recycle_slots(slots);
+                    return Err(e);
+                }
+                let frame = new_frame(*ty, Some(key.clone()), ent, m, slots, 0, true);
                 self.run_frames(frame)
             }
         }
@@ -372,8 +402,18 @@ impl<'a, 'p> Ctx<'a, 'p> {
 
     /// The frame loop: runs blocks, follows terminators, pushes and pops frames.
     fn run_frames(&mut self, first: Frame<'p>) -> R<Value> {
+        let mut stack = std::mem::take(&mut self.s.stack);
+        stack.push(first);
+        let r = self.frames_loop(&mut stack);
+        for f in stack.drain(..) {
+            self.s.recycle_slots(f.slots);
+        }
+        self.s.stack = stack;
+        r
+    }
+
+    fn frames_loop(&mut self, stack: &mut Vec<Frame<'p>>) -> R<Value> {
         let t = self.t;
-        let mut stack: Vec<Frame<'p>> = vec![first];
         loop {
             if stack.len() > 2000 {
                 return Err(Exc::new(
@@ -417,10 +457,12 @@ impl<'a, 'p> Ctx<'a, 'p> {
                         return Ok(v);
                     };
                     let v = if done.remote { v.deep_copy() } else { v };
+                    let (slot, slots) = (done.result_slot, done.slots);
+                    self.s.recycle_slots(slots);
                     match stack.last_mut() {
                         None => return Ok(v),
                         Some(caller) => {
-                            if let Some(s) = caller.slots.get_mut(done.result_slot as usize) {
+                            if let Some(s) = caller.slots.get_mut(slot as usize) {
                                 *s = Some(v);
                             }
                         }
@@ -441,20 +483,44 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     return Err(Exc::new(&r.exception, msg));
                 }
                 Some(terminator::Kind::Invoke(inv)) => {
-                    let args = interp::eval_all(self, f, &inv.args)?;
+                    let mut args = self.s.slots();
+                    if let Err(e) = interp::eval_into(self, f, &inv.args, &mut args) {
+                        self.s.recycle_slots(args);
+                        return Err(e);
+                    }
                     f.block = inv.resume_block;
                     let new = match &inv.callee {
                         Some(invoke::Callee::Target(tg)) => {
-                            let target = interp::eval(self, f, tg)?;
-                            let (ty, key) = self.resolve_ref(&target)?;
-                            let args = args.iter().map(Value::deep_copy).collect();
-                            let m = method_of(t, ty, &inv.method)?;
-                            let ent = self.touch(ty, &key)?;
+                            let callee = (|| {
+                                let target = interp::eval(self, f, tg)?;
+                                let (ty, key) = self.resolve_touch(&target)?;
+                                let m = method_of(t, ty, &inv.method)?;
+                                Ok((ty, key, m))
+                            })();
+                            let (ty, (key, ent), m) = match callee {
+                                Ok(c) => c,
+                                Err(e) => {
+                                    self.s.recycle_slots(args);
+                                    return Err(e);
+                                }
+                            };
+                            // arguments cross the entity boundary by copy
+                            for a in args.iter_mut().flatten() {
+                                if !a.is_scalar() {
+                                    *a = a.deep_copy();
+                                }
+                            }
                             new_frame(ty, Some(key), ent, m, args, inv.result_slot, true)
                         }
                         _ => {
                             let (ty, key, ent) = (f.ty, f.key.clone(), f.ent);
-                            let m = method_of(t, ty, &inv.method)?;
+                            let m = match method_of(t, ty, &inv.method) {
+                                Ok(m) => m,
+                                Err(e) => {
+                                    self.s.recycle_slots(args);
+                                    return Err(e);
+                                }
+                            };
                             new_frame(ty, key, ent, m, args, inv.result_slot, false)
                         }
                     };
@@ -522,6 +588,22 @@ impl<'a, 'p> Ctx<'a, 'p> {
         }
     }
 
+    /// A reference's (type, (key, overlay index)): like [`Self::resolve_ref`] followed by
+    /// [`Self::touch`], with one store lookup.
+    fn resolve_touch(&mut self, v: &Value) -> R<(usize, (Key, usize))> {
+        match v {
+            Value::Ref(r) => {
+                let ty = self
+                    .t
+                    .type_of(&r.entity)
+                    .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
+                let ent = self.touch(ty, &r.key)?;
+                Ok((ty, (r.key.clone(), ent)))
+            }
+            _ => self.resolve_ref(v).map(|(ty, key)| (ty, (key, usize::MAX))),
+        }
+    }
+
     fn state_mut(&mut self, ent: usize) -> &mut State {
         if ent == CTOR {
             &mut self.s.ctor_state
@@ -540,12 +622,13 @@ fn method_of<'p>(t: &Tables<'p>, ty: usize, name: &str) -> R<&'p ir::Method> {
     })
 }
 
+/// A frame over `slots`, which holds the arguments (a pooled vector, see [`Scratch`]).
 fn new_frame<'p>(
     ty: usize,
     key: Option<Key>,
     ent: usize,
     m: &'p ir::Method,
-    args: Vec<Value>,
+    mut slots: Vec<Option<Value>>,
     result_slot: u32,
     remote: bool,
 ) -> Frame<'p> {
@@ -554,8 +637,7 @@ fn new_frame<'p>(
         .as_ref()
         .map(|b| b.slots.len())
         .unwrap_or(0)
-        .max(args.len());
-    let mut slots = args.into_iter().map(Some).collect::<Vec<_>>();
+        .max(slots.len());
     slots.resize(n, None);
     Frame {
         ty,
@@ -571,7 +653,14 @@ fn new_frame<'p>(
 
 impl Host for Ctx<'_, '_> {
     fn field_index(&self, ty: usize, name: &str) -> R<usize> {
-        self.t.types[ty].fields.get(name).copied().ok_or_else(|| {
+        let info = &self.t.types[ty];
+        // few fields: a scan that mostly compares lengths beats hashing the name
+        let found = if info.def.fields.len() <= 8 {
+            info.def.fields.iter().position(|f| f.name == name)
+        } else {
+            info.fields.get(name).copied()
+        };
+        found.ok_or_else(|| {
             Exc::new(
                 "AttributeError",
                 format!(
@@ -612,7 +701,7 @@ impl Host for Ctx<'_, '_> {
 pub struct Engine<'p> {
     pub tables: Tables<'p>,
     pub store: Store,
-    scratch: Scratch,
+    scratch: Scratch<'p>,
 }
 
 impl<'p> Engine<'p> {
@@ -652,8 +741,36 @@ impl<'p> Engine<'p> {
 
     /// Runs one request as a transaction: commits on success, rolls back on an exception.
     pub fn execute(&mut self, req: &Request) -> R<Value> {
-        let (r, fx) = Ctx::new(&self.tables, &self.store, &mut self.scratch).execute(req);
-        fx.commit(&mut self.store);
-        r
+        execute_serial(&self.tables, &mut self.store, &mut self.scratch, req)
     }
+}
+
+/// Runs `req` and commits it straight into `store` (the serial executor: no [`Effects`] are
+/// built). A written entity's committed state is overwritten in place when the store holds the
+/// only reference to it, which saves an allocation per write.
+pub fn execute_serial<'p>(
+    t: &Tables<'p>,
+    store: &mut Store,
+    s: &mut Scratch<'p>,
+    req: &Request,
+) -> R<Value> {
+    let r = Ctx::new(t, store, s).run(req);
+    let mut overlay = std::mem::take(&mut s.overlay);
+    for e in overlay.drain(..) {
+        if r.is_ok() && (e.written || e.aliased) {
+            match store.maps[e.ty].get_mut(&e.key) {
+                Some(cur) => match Arc::get_mut(cur) {
+                    Some(dst) if dst.len() == e.state.len() => freeze_into(dst, &e.state),
+                    _ => *cur = freeze_state(&e.state),
+                },
+                None => store.insert(e.ty, e.key, freeze_state(&e.state)),
+            }
+        }
+        s.recycle_state(e.state);
+    }
+    s.overlay = overlay;
+    for l in s.logs.drain(..) {
+        crate::log_line(&l);
+    }
+    r
 }

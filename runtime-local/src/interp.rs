@@ -167,7 +167,10 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
             }
         }
         Kind::Compare(c) => {
-            let mut left = eval(h, f, need(&c.operands.first().cloned(), "operand")?)?;
+            let Some(first) = c.operands.first() else {
+                return unsupported("compare arity");
+            };
+            let mut left = eval(h, f, first)?;
             for (i, op) in c.ops.iter().enumerate() {
                 let Some(re) = c.operands.get(i + 1) else {
                     return unsupported("compare arity");
@@ -245,6 +248,19 @@ fn opt_eval<H: Host>(h: &mut H, f: &mut Frame, e: &Option<Box<ir::Expr>>) -> R<V
 
 pub fn eval_all<H: Host>(h: &mut H, f: &mut Frame, es: &[ir::Expr]) -> R<Vec<Value>> {
     es.iter().map(|e| eval(h, f, e)).collect()
+}
+
+/// Evaluates `es` left to right, appending to `out` (a callee's slot vector).
+pub fn eval_into<H: Host>(
+    h: &mut H,
+    f: &mut Frame,
+    es: &[ir::Expr],
+    out: &mut Vec<Option<Value>>,
+) -> R<()> {
+    for e in es {
+        out.push(Some(eval(h, f, e)?));
+    }
+    Ok(())
 }
 
 fn fstring<H: Host>(h: &mut H, f: &mut Frame, fs: &ir::FormatString) -> R<String> {

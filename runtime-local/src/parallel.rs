@@ -65,7 +65,7 @@ pub struct Stats {
 /// serially; see [`Validator`] for why that stays sound).
 struct Worker<'a, 'p> {
     t: &'a Tables<'p>,
-    scratch: Scratch,
+    scratch: Scratch<'p>,
     local: Store,
 }
 
@@ -120,14 +120,14 @@ impl<'a, 'p> Worker<'a, 'p> {
 /// speculative and the real writes of those. Otherwise i's speculative outcome is its serial
 /// one and is committed as is; else i is re-executed against the current store.
 #[derive(Default)]
-struct Validator {
+struct Validator<'p> {
     earlier: HashSet<(usize, Key)>,
     dirty: HashSet<(usize, Key)>,
     chunk: Vec<(usize, Key)>,
-    scratch: Scratch,
+    scratch: Scratch<'p>,
 }
 
-impl Validator {
+impl<'p> Validator<'p> {
     fn new_round(&mut self) {
         self.earlier.clear();
     }
@@ -135,7 +135,7 @@ impl Validator {
     #[allow(clippy::too_many_arguments)]
     fn commit_chunk(
         &mut self,
-        t: &Tables,
+        t: &Tables<'p>,
         store: &mut Store,
         specs: Vec<Spec>,
         out: &mut Vec<String>,

@@ -345,7 +345,14 @@ fn conform(j: &Json, t: &ir::Type) -> Option<Value> {
 
 /// Arity and annotation checks for a client request's arguments (TypeError on mismatch).
 /// `ty.method()` names the callee in the error (built only on error: this runs per request).
-pub fn conform_args(ty: &str, method: &str, params: &[ir::Param], args: &[Json]) -> R<Vec<Value>> {
+/// The values are appended to `out` (the callee's slot vector).
+pub fn conform_args(
+    ty: &str,
+    method: &str,
+    params: &[ir::Param],
+    args: &[Json],
+    out: &mut Vec<Option<Value>>,
+) -> R<()> {
     let label = || format!("{ty}.{method}()");
     if params.len() != args.len() {
         let label = label();
@@ -359,7 +366,6 @@ pub fn conform_args(ty: &str, method: &str, params: &[ir::Param], args: &[Json])
             ),
         ));
     }
-    let mut out = Vec::with_capacity(args.len());
     for (p, a) in params.iter().zip(args) {
         let v = match &p.r#type {
             Some(t) => conform(a, t).ok_or_else(|| {
@@ -376,9 +382,9 @@ pub fn conform_args(ty: &str, method: &str, params: &[ir::Param], args: &[Json])
             })?,
             None => decode(a),
         };
-        out.push(v);
+        out.push(Some(v));
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -164,12 +164,25 @@ fn freeze(v: &Value, memo: &mut Vec<(usize, Frozen)>) -> Frozen {
     }
 }
 
+/// Freezes a live state over `dst` (same length) in place, preserving aliasing as
+/// [`freeze_state`] does (the serial executor's commit, without a new allocation).
+pub fn freeze_into(dst: &mut [Option<Frozen>], st: &[Option<Value>]) {
+    let mut memo = Vec::new();
+    for (d, v) in dst.iter_mut().zip(st) {
+        *d = v.as_ref().map(|v| freeze(v, &mut memo));
+    }
+}
+
 /// Thaws a committed state into live values, restoring aliasing between its containers.
 pub fn thaw_state(st: &[Option<Frozen>]) -> State {
+    thaw_state_into(st, Vec::with_capacity(st.len()))
+}
+
+/// [`thaw_state`] into `out` (a cleared, recycled vector).
+pub fn thaw_state_into(st: &[Option<Frozen>], mut out: State) -> State {
     let mut memo = Vec::new();
-    st.iter()
-        .map(|v| v.as_ref().map(|v| thaw(v, Some(&mut memo))))
-        .collect()
+    out.extend(st.iter().map(|v| v.as_ref().map(|v| thaw(v, Some(&mut memo)))));
+    out
 }
 
 /// A fresh live copy of one committed value (no sharing preserved: a boundary-crossing copy).
