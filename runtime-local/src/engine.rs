@@ -46,6 +46,8 @@ pub struct TypeInfo<'p> {
 /// Everything resolved from the program once, at load time. Read-only and shared by workers.
 pub struct Tables<'p> {
     pub types: Vec<TypeInfo<'p>>,
+    /// The type names by index (shared with every reference the engine builds).
+    pub names: Vec<Arc<str>>,
     pub type_index: HashMap<&'p str, usize>,
     pub exceptions: HashMap<&'p str, &'p str>,
 }
@@ -80,6 +82,7 @@ impl<'p> Tables<'p> {
             .map(|x| (x.name.as_str(), x.base.as_str()))
             .collect();
         Tables {
+            names: types.iter().map(|t| t.name.clone()).collect(),
             types,
             type_index,
             exceptions,
@@ -327,7 +330,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     .as_ref()
                     .ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
                 let mut slots = self.s.slots();
-                if let Err(e) = conform_args(&info.name, "__init__", &ctor.params, args, &mut slots)
+                if let Err(e) = conform_args(&info.name, "__init__", &ctor.params, args, &t.names, &mut slots)
                 {
                     self.s.recycle_slots(slots);
                     return Err(e);
@@ -390,7 +393,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     }
                 };
                 let mut slots = self.s.slots();
-                if let Err(e) = conform_args(&info.name, method, &m.params, args, &mut slots) {
+                if let Err(e) = conform_args(&info.name, method, &m.params, args, &t.names, &mut slots) {
                     self.s.recycle_slots(slots);
                     return Err(e);
                 }

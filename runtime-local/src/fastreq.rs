@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::json::{self, Json};
-use crate::request::{Request, RequestKind, check_json};
+use crate::json;
+use crate::request::{Arg, Request, RequestKind, check_json};
 use crate::value::Key;
 
 struct Scan<'a> {
@@ -91,6 +91,73 @@ impl<'a> Scan<'a> {
     }
 }
 
+impl Scan<'_> {
+    /// `{"$entity": "T", "key": K}` (either order, nothing else) of a known type.
+    fn entity_ref(&mut self, types: &FxHashMap<&str, usize>) -> Option<Arg> {
+        self.eat(b'{')?;
+        let (mut ty, mut key) = (None, None);
+        for last in [false, true] {
+            match self.simple_str()? {
+                "$entity" if ty.is_none() => {
+                    self.eat(b':')?;
+                    ty = Some(*types.get(self.simple_str()?)?);
+                }
+                "key" if key.is_none() => {
+                    self.eat(b':')?;
+                    key = Some(self.key()?);
+                }
+                _ => return None,
+            }
+            self.eat(if last { b'}' } else { b',' })?;
+        }
+        Some(Arg::Ref(ty?, key?))
+    }
+
+    /// One argument: an int, a plain string or an entity reference read in place; anything
+    /// else through the JSON parser (then shape-checked as the general parser does).
+    fn arg(&mut self, types: &FxHashMap<&str, usize>) -> Option<Arg> {
+        self.ws();
+        let start = self.i;
+        let fast = match self.s.get(start)? {
+            b'"' => self.simple_str().map(|s| Arg::Str(Arc::from(s))),
+            b'-' | b'0'..=b'9' => self.int().map(Arg::Int),
+            b'{' => self.entity_ref(types),
+            _ => None,
+        };
+        if fast.is_some() {
+            return fast;
+        }
+        self.i = start;
+        let (v, end) = json::parse_at(self.t, start, 2).ok()?;
+        check_json(&v, types).ok()?;
+        self.i = end;
+        Some(Arg::Json(v))
+    }
+
+    /// The `args` array.
+    fn args(&mut self, types: &FxHashMap<&str, usize>) -> Option<Vec<Arg>> {
+        self.eat(b'[')?;
+        let mut out = Vec::with_capacity(4);
+        self.ws();
+        if self.s.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Some(out);
+        }
+        loop {
+            out.push(self.arg(types)?);
+            self.ws();
+            match self.s.get(self.i)? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Create,
@@ -111,7 +178,7 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
     let mut kind: Option<(Kind, usize)> = None;
     let mut key: Option<Key> = None;
     let mut method: Option<&str> = None;
-    let mut args: Option<Vec<Json>> = None;
+    let mut args: Option<Vec<Arg>> = None;
     loop {
         let name = p.simple_str()?;
         p.eat(b':')?;
@@ -141,14 +208,7 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
             }
             "key" if key.is_none() => key = Some(p.key()?),
             "method" if method.is_none() => method = Some(p.simple_str()?),
-            "args" if args.is_none() => {
-                let (v, end) = json::parse_at(line, p.i, 1).ok()?;
-                p.i = end;
-                match v {
-                    Json::Arr(a) => args = Some(a),
-                    _ => return None,
-                }
-            }
+            "args" if args.is_none() => args = Some(p.args(types)?),
             _ => return None,
         }
         p.ws();
@@ -170,18 +230,17 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
     let kind = match k {
         Kind::Get if method.is_none() && args.is_none() => RequestKind::Get { ty, key: key? },
         Kind::Create if key.is_none() && method.is_none() => {
-            let args = args.unwrap_or_default();
-            args.iter().try_for_each(|a| check_json(a, types)).ok()?;
-            RequestKind::Create { ty, args }
+            RequestKind::Create {
+                ty,
+                args: args.unwrap_or_default(),
+            }
         }
         Kind::Call => {
-            let args = args.unwrap_or_default();
-            args.iter().try_for_each(|a| check_json(a, types)).ok()?;
             RequestKind::Call {
                 ty,
                 key: key?,
                 method: method?.to_string(),
-                args,
+                args: args.unwrap_or_default(),
             }
         }
         _ => return None,
