@@ -14,6 +14,7 @@
 //! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit) and
 //!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted).
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use stent_ir::v1::Program;
 
 use crate::bench_workload::{self as wl, Kind};
 use crate::durable::{self, CheckpointMeta, Log, LogRecord};
+use crate::logthread::LogThread;
 use crate::engine::Engine;
 use crate::parallel::{self, Stats};
 use crate::{BATCH, snapshot};
@@ -128,9 +130,12 @@ fn pct(sorted: &[u64], p: f64) -> Duration {
 }
 
 struct Sink {
-    log: Option<(PathBuf, Log)>,
+    log: Option<(PathBuf, LogThread)>,
     batches: usize,
     line: u64,
+    /// Durable batches not yet known durable: (log sequence number, first request index,
+    /// requests, when the batch was submitted or its first request arrived).
+    pending: Vec<(u64, usize, usize)>,
 }
 
 impl Sink {
@@ -140,64 +145,93 @@ impl Sink {
             Some(d) => {
                 let _ = std::fs::remove_dir_all(&d);
                 std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
-                Some((d.clone(), Log::open(&d).map_err(|e| e.to_string())?.0))
+                let log = Log::open(&d).map_err(|e| e.to_string())?.0;
+                Some((d.clone(), LogThread::new(log)))
             }
         };
         Ok(Sink {
             log,
             batches: 0,
             line: 1,
+            pending: Vec::new(),
         })
     }
 
-    /// Executes one batch; with durability, logs it (fsync) and checkpoints on cadence.
+    /// Executes one batch (requests `first..first + lines.len()` of the run); with durability,
+    /// queues it on the log thread (its fsync overlaps the next batch) and checkpoints on
+    /// cadence. `done(first, n, at)` is called once requests `first..first + n` are answered:
+    /// at once in memory, when their fsync completed with durability.
     fn batch(
         &mut self,
         engine: &mut Engine,
         lines: &[String],
+        first: usize,
         workers: usize,
         stats: &mut Stats,
+        done: &mut impl FnMut(usize, usize, Instant),
     ) -> Result<(), String> {
-        let first = self.line;
+        let line0 = self.line;
         let input: Vec<(u64, &str)> = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| (first + i as u64, l.as_str()))
+            .map(|(i, l)| (line0 + i as u64, l.as_str()))
             .collect();
         let mut errors = 0;
         let out = parallel::execute_batch(engine, &input, workers, &mut errors, stats);
         self.line += lines.len() as u64;
-        if let Some((dir, log)) = self.log.as_mut() {
-            let entries = input
-                .iter()
-                .zip(out)
-                .map(|((n, l), r)| (*n, l.to_string(), r))
-                .collect();
-            let rec = LogRecord {
-                next_line: self.line,
-                entries,
-            };
-            log.append(&rec).map_err(|e| e.to_string())?;
-            self.batches += 1;
-            if self.batches % CHECKPOINT_EVERY == 0 {
-                let meta = CheckpointMeta {
-                    next_line: self.line,
-                    results_len: 0,
-                    requests: self.line - 1,
-                    errors: 0,
-                };
-                durable::write_checkpoint(dir, &meta, &snapshot::encode_store(engine))
-                    .map_err(|e| e.to_string())?;
-                log.reset().map_err(|e| e.to_string())?;
-            }
-        } else {
+        let Some((_, log)) = self.log.as_mut() else {
             std::hint::black_box(out);
+            done(first, lines.len(), Instant::now());
+            return Ok(());
+        };
+        let entries = input
+            .iter()
+            .zip(out)
+            .map(|((n, l), r)| (*n, l.to_string(), r))
+            .collect();
+        let rec = LogRecord {
+            next_line: self.line,
+            entries,
+        };
+        let seq = log.submit(rec).map_err(|e| e.to_string())?;
+        self.pending.push((seq, first, lines.len()));
+        // answer the batches before this one (their fsync overlapped this batch)
+        while self.pending.len() > 1 {
+            let (s, f, n) = self.pending.remove(0);
+            done(f, n, log.wait(s).map_err(|e| e.to_string())?);
+        }
+        self.batches += 1;
+        if self.batches % CHECKPOINT_EVERY == 0 {
+            self.flush(done)?;
+            let Some((dir, log)) = self.log.as_mut() else {
+                return Ok(());
+            };
+            let meta = CheckpointMeta {
+                next_line: self.line,
+                results_len: 0,
+                requests: self.line - 1,
+                errors: 0,
+            };
+            durable::write_checkpoint(dir, &meta, &snapshot::encode_store(engine))
+                .map_err(|e| e.to_string())?;
+            log.reset().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Waits for every queued batch to be durable and answers it.
+    fn flush(&mut self, done: &mut impl FnMut(usize, usize, Instant)) -> Result<(), String> {
+        if let Some((_, log)) = self.log.as_mut() {
+            for (s, f, n) in self.pending.drain(..) {
+                done(f, n, log.wait(s).map_err(|e| e.to_string())?);
+            }
         }
         Ok(())
     }
 }
 
-/// Closed loop: one batch outstanding at a time.
+/// Closed loop: the client keeps one batch executing (plus, with durability, the previous
+/// one waiting for its fsync).
 pub fn closed_loop(
     engine: &mut Engine,
     lines: &[String],
@@ -206,14 +240,21 @@ pub fn closed_loop(
 ) -> Result<Run, String> {
     let mut sink = Sink::new(state_dir)?;
     let mut stats = Stats::default();
+    // submission time of each batch, read when the batch is answered
+    let start: Vec<Cell<Instant>> = (0..lines.len().div_ceil(BATCH))
+        .map(|_| Cell::new(Instant::now()))
+        .collect();
     let mut lat = Vec::with_capacity(lines.len());
     let t0 = Instant::now();
-    for chunk in lines.chunks(BATCH) {
-        let t = Instant::now();
-        sink.batch(engine, chunk, workers, &mut stats)?;
-        let ns = t.elapsed().as_nanos() as u64;
-        lat.extend(std::iter::repeat_n(ns, chunk.len()));
+    let mut done = |first: usize, n: usize, at: Instant| {
+        let ns = at.duration_since(start[first / BATCH].get()).as_nanos() as u64;
+        lat.extend(std::iter::repeat_n(ns, n));
+    };
+    for (i, chunk) in lines.chunks(BATCH).enumerate() {
+        start[i].set(Instant::now());
+        sink.batch(engine, chunk, i * BATCH, workers, &mut stats, &mut done)?;
     }
+    sink.flush(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
     Ok(summarize(lat, lines.len(), wall, stats))
 }
@@ -231,12 +272,20 @@ pub fn open_loop(
     let mut lat = Vec::with_capacity(lines.len());
     let t0 = Instant::now();
     let arrival = |i: usize| Duration::from_secs_f64(i as f64 / rate);
+    let mut done = |first: usize, n: usize, at: Instant| {
+        let at = at.duration_since(t0);
+        for i in first..first + n {
+            lat.push(at.saturating_sub(arrival(i)).as_nanos() as u64);
+        }
+    };
     let mut next = 0;
     while next < lines.len() {
         let now = t0.elapsed();
         let arrived = ((now.as_secs_f64() * rate) as usize + 1).min(lines.len());
         if arrived <= next {
-            let wait = arrival(next).saturating_sub(now);
+            // idle: answer what is durable rather than holding it for the next batch
+            sink.flush(&mut done)?;
+            let wait = arrival(next).saturating_sub(t0.elapsed());
             if wait > Duration::from_micros(200) {
                 std::thread::sleep(wait - Duration::from_micros(100));
             } else {
@@ -245,13 +294,10 @@ pub fn open_loop(
             continue;
         }
         let end = arrived.min(next + BATCH);
-        sink.batch(engine, &lines[next..end], workers, &mut stats)?;
-        let done = t0.elapsed();
-        for i in next..end {
-            lat.push(done.saturating_sub(arrival(i)).as_nanos() as u64);
-        }
+        sink.batch(engine, &lines[next..end], next, workers, &mut stats, &mut done)?;
         next = end;
     }
+    sink.flush(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
     Ok(summarize(lat, lines.len(), wall, stats))
 }
@@ -278,7 +324,7 @@ pub fn load(engine: &mut Engine, lines: &[String], workers: usize) -> f64 {
     let mut stats = Stats::default();
     let mut sink = Sink::new(None).expect("in-memory sink");
     for chunk in lines.chunks(BATCH * 16) {
-        let _ = sink.batch(engine, chunk, workers, &mut stats);
+        let _ = sink.batch(engine, chunk, 0, workers, &mut stats, &mut |_, _, _| {});
     }
     let after = wl::rss_bytes();
     after.saturating_sub(before) as f64 / engine.entity_count().max(1) as f64

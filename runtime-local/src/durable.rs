@@ -172,13 +172,24 @@ impl Log {
 
     /// Appends a record and fsyncs (one fsync per batch: group commit).
     pub fn append(&mut self, rec: &LogRecord) -> Result<(), RuntimeError> {
+        self.write(rec)?;
+        self.sync()
+    }
+
+    /// Appends a record without syncing (see [`Self::sync`]).
+    pub fn write(&mut self, rec: &LogRecord) -> Result<(), RuntimeError> {
         let p = rec.encode();
         let mut b = Vec::with_capacity(p.len() + 8);
         put_u32(&mut b, p.len() as u32);
         put_u32(&mut b, crc32fast::hash(&p));
         b.extend_from_slice(&p);
         let e = |e| RuntimeError::Io(format!("log: {e}"));
-        self.file.write_all(&b).map_err(e)?;
+        self.file.write_all(&b).map_err(e)
+    }
+
+    /// Makes every written record durable.
+    pub fn sync(&mut self) -> Result<(), RuntimeError> {
+        let e = |e| RuntimeError::Io(format!("log: {e}"));
         self.file.sync_data().map_err(e)
     }
 

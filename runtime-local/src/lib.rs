@@ -26,6 +26,7 @@ pub mod engine;
 pub mod fastreq;
 pub mod interp;
 pub mod json;
+pub mod logthread;
 pub mod ops;
 pub mod parallel;
 pub mod pipeline;

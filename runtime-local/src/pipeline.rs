@@ -13,6 +13,7 @@ use arrow_schema::{DataType, Field, Schema};
 use stent_ir::v1::Program;
 
 use crate::durable::{self, CheckpointMeta, Log, LogRecord};
+use crate::logthread::LogThread;
 use crate::engine::Engine;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
 use crate::{parallel, snapshot};
@@ -80,8 +81,31 @@ fn ioe(p: &Path) -> impl Fn(std::io::Error) -> RuntimeError + '_ {
 
 struct Durable {
     dir: std::path::PathBuf,
-    log: Log,
+    log: LogThread,
     since_checkpoint: usize,
+    /// The last batch's results, released once its log record (this sequence number) is
+    /// durable: meanwhile the next batch executes (see `logthread.rs`).
+    pending: Option<(u64, RecordBatch)>,
+}
+
+impl Durable {
+    /// Waits for the pending batch's record to be durable, then writes its results.
+    fn release(&mut self, w: &mut impl Write, out: &Path) -> Result<(), RuntimeError> {
+        if let Some((seq, results)) = self.pending.take() {
+            self.log.wait(seq)?;
+            write_results(w, &results, out)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_results(w: &mut impl Write, results: &RecordBatch, out: &Path) -> Result<(), RuntimeError> {
+    let (_, texts) = columns(results)?;
+    for i in 0..results.num_rows() {
+        w.write_all(texts.value(i).as_bytes()).map_err(ioe(out))?;
+        w.write_all(b"\n").map_err(ioe(out))?;
+    }
+    Ok(())
 }
 
 /// Restores the engine from `dir` and replays the log. Returns the state to resume from and
@@ -195,8 +219,9 @@ pub fn run_workload(
         }
         durable_state = Some(Durable {
             dir: dir.clone(),
-            log,
+            log: LogThread::new(log),
             since_checkpoint: 0,
+            pending: None,
         });
     } else {
         out_file = File::create(out).map_err(ioe(out))?;
@@ -237,29 +262,28 @@ pub fn run_workload(
             meta.requests += results.num_rows() as u64;
             meta.errors += errs;
             meta.next_line = line_no + 1;
-            if let Some(d) = durable_state.as_mut() {
-                let entries = batch
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (n, l))| (*n, l.clone(), texts.value(i).to_string()))
-                    .collect();
-                d.log.append(&LogRecord {
-                    next_line: meta.next_line,
-                    entries,
-                })?;
-                d.since_checkpoint += 1;
-            }
-            for i in 0..results.num_rows() {
-                writer
-                    .write_all(texts.value(i).as_bytes())
-                    .map_err(ioe(out))?;
-                writer.write_all(b"\n").map_err(ioe(out))?;
-            }
-            if let Some(d) = durable_state.as_mut() {
-                if d.since_checkpoint >= opts.checkpoint_every {
-                    writer.flush().map_err(ioe(out))?;
-                    checkpoint(&engine, d, &mut out_file, &meta, out)?;
+            match durable_state.as_mut() {
+                Some(d) => {
+                    let entries = batch
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (n, l))| (*n, l.clone(), texts.value(i).to_string()))
+                        .collect();
+                    let seq = d.log.submit(LogRecord {
+                        next_line: meta.next_line,
+                        entries,
+                    })?;
+                    // release the previous batch (its fsync overlapped this batch's execution)
+                    d.release(&mut writer, out)?;
+                    d.pending = Some((seq, results));
+                    d.since_checkpoint += 1;
+                    if d.since_checkpoint >= opts.checkpoint_every {
+                        d.release(&mut writer, out)?;
+                        writer.flush().map_err(ioe(out))?;
+                        checkpoint(&engine, d, &mut out_file, &meta, out)?;
+                    }
                 }
+                None => write_results(&mut writer, &results, out)?,
             }
         }
         if progress && last_progress.elapsed().as_millis() > 500 {
@@ -271,6 +295,9 @@ pub fn run_workload(
         if eof {
             break;
         }
+    }
+    if let Some(d) = durable_state.as_mut() {
+        d.release(&mut writer, out)?;
     }
     writer.flush().map_err(ioe(out))?;
     drop(writer);

@@ -1,0 +1,157 @@
+//! The request log on its own thread: the fsync of batch k overlaps the execution of batch
+//! k+1, and records queued while an fsync runs share the next one (group commit).
+//!
+//! Acknowledgement still follows durability: a batch's results may be released only once
+//! [`LogThread::wait`] says its record is durable (exactly-once is unchanged: recovery replays
+//! every record in the log, released or not, see `durable.rs`). The engine state may run
+//! ahead of the log by the batches in flight; that state is never persisted before they are
+//! durable, because a checkpoint first drains the log ([`LogThread::reset`]).
+
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crate::RuntimeError;
+use crate::durable::{Log, LogRecord};
+
+enum Cmd {
+    Append(LogRecord),
+    Reset,
+}
+
+enum Done {
+    /// `n` more records are durable, as of `at`.
+    Synced(u64, Instant),
+    Reset,
+    Failed(RuntimeError),
+}
+
+pub struct LogThread {
+    tx: Option<mpsc::Sender<Cmd>>,
+    rx: mpsc::Receiver<Done>,
+    handle: Option<JoinHandle<()>>,
+    submitted: u64,
+    durable: u64,
+    /// (records durable up to this sequence number, when), for [`Self::wait`].
+    syncs: VecDeque<(u64, Instant)>,
+}
+
+fn run(mut log: Log, rx: mpsc::Receiver<Cmd>, tx: mpsc::Sender<Done>) {
+    while let Ok(first) = rx.recv() {
+        let mut cmds = vec![first];
+        cmds.extend(rx.try_iter());
+        let mut n = 0;
+        let mut step = |c: Cmd, n: &mut u64| -> Result<Option<Done>, RuntimeError> {
+            match c {
+                Cmd::Append(rec) => {
+                    log.write(&rec)?;
+                    *n += 1;
+                    Ok(None)
+                }
+                Cmd::Reset => {
+                    // every command before a reset has been synced by the caller's wait
+                    log.reset()?;
+                    Ok(Some(Done::Reset))
+                }
+            }
+        };
+        for c in cmds {
+            match step(c, &mut n) {
+                Ok(None) => {}
+                Ok(Some(d)) => {
+                    let _ = tx.send(d);
+                }
+                Err(e) => {
+                    let _ = tx.send(Done::Failed(e));
+                    return;
+                }
+            }
+        }
+        if n > 0 {
+            let d = match log.sync() {
+                Ok(()) => Done::Synced(n, Instant::now()),
+                Err(e) => Done::Failed(e),
+            };
+            let failed = matches!(d, Done::Failed(_));
+            let _ = tx.send(d);
+            if failed {
+                return;
+            }
+        }
+    }
+}
+
+impl LogThread {
+    pub fn new(log: Log) -> LogThread {
+        let (tx, crx) = mpsc::channel();
+        let (dtx, rx) = mpsc::channel();
+        let handle = std::thread::spawn(move || run(log, crx, dtx));
+        LogThread {
+            tx: Some(tx),
+            rx,
+            handle: Some(handle),
+            submitted: 0,
+            durable: 0,
+            syncs: VecDeque::new(),
+        }
+    }
+
+    fn send(&mut self, c: Cmd) -> Result<(), RuntimeError> {
+        let gone = || RuntimeError::Io("log writer thread stopped".into());
+        self.tx.as_ref().ok_or_else(gone)?.send(c).map_err(|_| gone())
+    }
+
+    fn recv(&mut self) -> Result<Done, RuntimeError> {
+        match self.rx.recv() {
+            Ok(Done::Failed(e)) => Err(e),
+            Ok(d) => Ok(d),
+            Err(_) => Err(RuntimeError::Io("log writer thread stopped".into())),
+        }
+    }
+
+    /// Queues a record; its sequence number (for [`Self::wait`]).
+    pub fn submit(&mut self, rec: LogRecord) -> Result<u64, RuntimeError> {
+        self.send(Cmd::Append(rec))?;
+        self.submitted += 1;
+        Ok(self.submitted)
+    }
+
+    /// Blocks until record `seq` is durable; when its fsync completed.
+    pub fn wait(&mut self, seq: u64) -> Result<Instant, RuntimeError> {
+        while self.durable < seq {
+            if let Done::Synced(n, at) = self.recv()? {
+                self.durable += n;
+                self.syncs.push_back((self.durable, at));
+            }
+        }
+        while self.syncs.front().is_some_and(|(upto, _)| *upto < seq) {
+            self.syncs.pop_front();
+        }
+        Ok(self.syncs.front().map(|(_, at)| *at).unwrap_or_else(Instant::now))
+    }
+
+    /// Waits for every queued record, then empties the log (after a checkpoint).
+    pub fn reset(&mut self) -> Result<(), RuntimeError> {
+        self.wait(self.submitted)?;
+        self.send(Cmd::Reset)?;
+        loop {
+            if let Done::Reset = self.recv()? {
+                return Ok(());
+            }
+        }
+    }
+
+    pub fn submitted(&self) -> u64 {
+        self.submitted
+    }
+}
+
+impl Drop for LogThread {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
