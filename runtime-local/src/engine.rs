@@ -279,11 +279,16 @@ impl<'a, 'p> Ctx<'a, 'p> {
         if let Some(i) = self.find(ty, key) {
             return Ok(i);
         }
-        match self.committed(ty, key) {
-            Some(st) => {
+        let found = match self.local.and_then(|l| l.maps[ty].get_key_value(key)) {
+            Some(kv) => Some(kv),
+            None => self.store.maps[ty].get_key_value(key),
+        };
+        match found {
+            Some((stored_key, st)) => {
                 self.s.overlay.push(Entry {
                     ty,
-                    key: key.clone(),
+                    // the store's own key: later lookups of this entity compare pointers
+                    key: stored_key.clone(),
                     state: thaw_state_into(st, self.s.state_pool.pop().unwrap_or_default()),
                     written: false,
                     aliased: false,

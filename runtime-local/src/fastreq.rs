@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::json;
-use crate::request::{Arg, Request, RequestKind, check_json};
+use crate::request::{Arg, ReqId, Request, RequestKind, check_json};
 use crate::value::Key;
 
 struct Scan<'a> {
@@ -174,7 +174,7 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
         i: 0,
     };
     p.eat(b'{')?;
-    let mut id: Option<String> = None;
+    let mut id: Option<ReqId> = None;
     let mut kind: Option<(Kind, usize)> = None;
     let mut key: Option<Key> = None;
     let mut method: Option<&str> = None;
@@ -191,10 +191,9 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
                     o.push('"');
                     o.push_str(s);
                     o.push('"');
-                    o
+                    ReqId::Text(o)
                 } else {
-                    let mut b = itoa::Buffer::new();
-                    b.format(p.int()?).to_string()
+                    ReqId::Int(p.int()?)
                 });
             }
             "call" | "create" | "get" if kind.is_none() => {

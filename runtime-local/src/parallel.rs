@@ -17,20 +17,22 @@
 //! earlier requests of its own chunk, so only writes from *other* chunks (or from re-executed
 //! requests) force a re-execution; see [`Validator`] for the exact rule.
 //!
-//! Threads: one `std::thread::scope` per batch with `workers - 1` helper threads that take a
-//! chunk per round over a channel (no spawn per round); the store is moved into an `RwLock`
+//! Threads: one `std::thread::scope` per batch with `workers - 1` helper threads; the batch's
+//! chunks are claimed dynamically (a helper the machine does not schedule in time never stalls
+//! the batch: the calling thread speculates its chunk too). The store is moved into an `RwLock`
 //! for the batch (read-locked while speculating, write-locked by the calling thread for the
-//! in-order commit once every helper handed its chunk back: never contended). Each worker keeps
-//! its own interpreter buffers; its speculative effects are plain owned data (`Send`). Tokio
-//! would buy nothing here: the work is CPU-bound and each round is a barrier anyway. The JSON
-//! parsing and the result rendering are parallelised with the speculation.
+//! in-order commit once every chunk is back: never contended). Each worker keeps its own
+//! interpreter buffers; its speculative effects are plain owned data (`Send`). Tokio would buy
+//! nothing here: the work is CPU-bound and the batch is a barrier anyway. The JSON parsing and
+//! the result rendering are parallelised with the speculation.
 
-use std::sync::{RwLock, mpsc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, RwLock};
 
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::engine::{Ctx, Effects, Engine, Scratch, Tables};
-use crate::request::{Parsed, Request, parse_line};
+use crate::request::{Parsed, ReqId, Request, parse_line};
 use crate::store::Store;
 use crate::value::{Exc, Key, R, Value};
 
@@ -98,7 +100,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                         self.local.insert(*ty, k.clone(), st.clone());
                     }
                     Spec {
-                        line: render(&req.id, &r),
+                        line: render_req(&req.id, &r),
                         err: r.is_err(),
                         fx,
                         req: Some(req),
@@ -138,6 +140,7 @@ impl<'p> Validator<'p> {
         t: &Tables<'p>,
         store: &mut Store,
         specs: Vec<Spec>,
+        last: bool,
         out: &mut Vec<String>,
         errors: &mut u64,
         stats: &mut Stats,
@@ -154,8 +157,11 @@ impl<'p> Validator<'p> {
             if !stale {
                 stats.committed += 1;
                 *errors += spec.err as u64;
-                for (ty, k, _) in &spec.fx.writes {
-                    self.chunk.push((*ty, k.clone()));
+                if !last {
+                    // the round's last chunk has no later chunk to invalidate
+                    for (ty, k, _) in &spec.fx.writes {
+                        self.chunk.push((*ty, k.clone()));
+                    }
                 }
                 spec.fx.commit(store);
                 out.push(spec.line);
@@ -175,37 +181,59 @@ impl<'p> Validator<'p> {
             }
             fx.commit(store);
             *errors += r.is_err() as u64;
-            out.push(render(&req.id, &r));
+            out.push(render_req(&req.id, &r));
         }
         self.earlier.extend(self.chunk.drain(..));
     }
 }
 
-/// Receives from `rx`, spinning briefly before blocking: a round's hand-offs are a few hundred
-/// microseconds apart, and a futex sleep/wake-up per hand-off costs more than that on a busy
-/// machine (the scheduler may not run the woken thread for a whole time slice).
-fn recv_spin<T>(rx: &mpsc::Receiver<T>) -> Result<T, mpsc::RecvError> {
-    for i in 0..SPIN {
-        match rx.try_recv() {
-            Ok(v) => return Ok(v),
-            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
-            Err(mpsc::TryRecvError::Empty) if i % 64 == 63 => std::thread::yield_now(),
-            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
-        }
-    }
-    rx.recv()
+/// A batch's speculation chunks, claimed dynamically: whichever thread is free takes the next
+/// unclaimed chunk, so a helper that the (oversubscribed) machine does not schedule in time
+/// never holds the batch up: the calling thread then speculates its chunk itself.
+struct Chunks<'b, 'l> {
+    parts: Vec<&'b [(u64, &'l str)]>,
+    next: AtomicUsize,
+    /// (speculated chunks by index, how many are done).
+    done: Mutex<(Vec<Option<Vec<Spec>>>, usize)>,
+    cv: Condvar,
 }
 
-/// `try_recv` attempts before [`recv_spin`] blocks (a few milliseconds at most).
-const SPIN: usize = 1 << 16;
+impl Chunks<'_, '_> {
+    /// Speculates unclaimed chunks until none is left.
+    fn work(&self, w: &mut Worker, store: &RwLock<Store>) {
+        loop {
+            let c = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(part) = self.parts.get(c) else {
+                return;
+            };
+            let specs = {
+                let g = store.read().unwrap_or_else(|e| e.into_inner());
+                w.speculate(&g, part)
+            };
+            let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
+            d.0[c] = Some(specs);
+            d.1 += 1;
+            self.cv.notify_all();
+        }
+    }
+
+    /// Waits until every chunk is speculated; the chunks in input order.
+    fn wait_all(&self) -> Vec<Vec<Spec>> {
+        let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        while d.1 < self.parts.len() {
+            d = self.cv.wait(d).unwrap_or_else(|e| e.into_inner());
+        }
+        d.0.iter_mut().map(|x| x.take().unwrap_or_default()).collect()
+    }
+}
 
 /// Executes a batch of (line number, text) on `workers` threads; the result lines in input
 /// order. Equal, line for line and in the final store, to serial execution.
 ///
-/// Threads: one scope per batch; the `workers - 1` helpers live for the whole batch and take
-/// one chunk per round over a channel. The store sits in an `RwLock` for the batch: every
-/// worker read-locks it to speculate, and the calling thread write-locks it to validate and
-/// commit only after every helper has handed its chunk back, so the lock is never contended.
+/// Threads: one scope per batch with `workers - 1` helpers; the batch is one round cut into
+/// `workers` contiguous chunks that the threads claim dynamically (see [`Chunks`]). The store
+/// sits in an `RwLock` for the batch: speculation read-locks it, and the calling thread
+/// write-locks it to validate and commit once every chunk is back (never contended).
 pub fn execute_batch(
     engine: &mut Engine,
     lines: &[(u64, &str)],
@@ -222,53 +250,29 @@ pub fn execute_batch(
     let t = &engine.tables;
     let store = RwLock::new(std::mem::take(&mut engine.store));
     let mut out = Vec::with_capacity(lines.len());
-    std::thread::scope(|s| {
-        let mut helpers = Vec::new();
-        for _ in 1..workers {
-            let (job_tx, job_rx) = mpsc::channel::<&[(u64, &str)]>();
-            let (res_tx, res_rx) = mpsc::channel::<Vec<Spec>>();
-            let store = &store;
-            s.spawn(move || {
-                let mut w = Worker::new(t);
-                while let Ok(job) = recv_spin(&job_rx) {
-                    let specs = {
-                        let g = store.read().unwrap_or_else(|e| e.into_inner());
-                        w.speculate(&g, job)
-                    };
-                    if res_tx.send(specs).is_err() {
-                        break;
-                    }
-                }
-            });
-            helpers.push((job_tx, res_rx));
-        }
-        let mut me = Worker::new(t);
+    for round in lines.chunks(ROUND) {
+        let parts: Vec<_> = round.chunks(round.len().div_ceil(workers)).collect();
+        let chunks = Chunks {
+            done: Mutex::new(((0..parts.len()).map(|_| None).collect(), 0)),
+            parts,
+            next: AtomicUsize::new(0),
+            cv: Condvar::new(),
+        };
+        let specs = std::thread::scope(|s| {
+            for _ in 1..workers {
+                s.spawn(|| chunks.work(&mut Worker::new(t), &store));
+            }
+            chunks.work(&mut Worker::new(t), &store);
+            chunks.wait_all()
+        });
+        let mut g = store.write().unwrap_or_else(|e| e.into_inner());
         let mut val = Validator::default();
-        for round in lines.chunks(ROUND) {
-            let chunk = round.len().div_ceil(workers);
-            let mut parts = round.chunks(chunk);
-            let first = parts.next().unwrap_or(&[]);
-            let mut sent = 0;
-            for (h, part) in helpers.iter().zip(parts) {
-                h.0.send(part).expect("speculation worker alive");
-                sent += 1;
-            }
-            let mine = {
-                let g = store.read().unwrap_or_else(|e| e.into_inner());
-                me.speculate(&g, first)
-            };
-            let theirs: Vec<Vec<Spec>> = helpers[..sent]
-                .iter()
-                .map(|h| recv_spin(&h.1).expect("speculation worker panicked"))
-                .collect();
-            let mut g = store.write().unwrap_or_else(|e| e.into_inner());
-            val.new_round();
-            for specs in std::iter::once(mine).chain(theirs) {
-                val.commit_chunk(t, &mut g, specs, &mut out, errors, stats);
-            }
+        val.new_round();
+        let n = specs.len();
+        for (i, specs) in specs.into_iter().enumerate() {
+            val.commit_chunk(t, &mut g, specs, i + 1 == n, &mut out, errors, stats);
         }
-        drop(helpers);
-    });
+    }
     engine.store = store.into_inner().unwrap_or_else(|e| e.into_inner());
     out
 }
@@ -283,16 +287,25 @@ pub fn execute_line(engine: &mut Engine, text: &str, line_no: usize, errors: &mu
         Parsed::Ok(req) => {
             let r = engine.execute(&req);
             *errors += r.is_err() as u64;
-            render(&req.id, &r)
+            render_req(&req.id, &r)
         }
     }
 }
 
 /// The result line of request `id` (JSON text) with outcome `r`.
 pub fn render(id: &str, r: &R<Value>) -> String {
+    render_with(|s| s.push_str(id), r)
+}
+
+/// [`render`] for a parsed request's id.
+pub fn render_req(id: &ReqId, r: &R<Value>) -> String {
+    render_with(|s| id.write(s), r)
+}
+
+fn render_with(id: impl FnOnce(&mut String), r: &R<Value>) -> String {
     let mut s = String::with_capacity(64);
     s.push_str("{\"id\": ");
-    s.push_str(id);
+    id(&mut s);
     match r {
         Ok(v) => {
             s.push_str(", \"result\": ");

@@ -62,10 +62,26 @@ pub enum RequestKind {
     },
 }
 
+/// A request id: an integer (no allocation), or a string id's JSON text (`"r1"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReqId {
+    Int(i64),
+    Text(String),
+}
+
+impl ReqId {
+    /// Appends the id's JSON text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            ReqId::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+            ReqId::Text(t) => out.push_str(t),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The request id as JSON text (`"r1"` or `7`).
-    pub id: String,
+    pub id: ReqId,
     pub kind: RequestKind,
 }
 
@@ -137,17 +153,21 @@ fn parse_general(line: &str, line_no: usize, types: &HashMap<&str, usize>) -> Pa
         return bad_null("a request must be a JSON object".into());
     }
     let id = match j.get("id") {
-        Some(Json::Int(i)) => i.to_string(),
+        Some(Json::Int(i)) => ReqId::Int(*i),
         Some(Json::Str(s)) => {
             let mut o = String::new();
             json::write_str(&mut o, s);
-            o
+            ReqId::Text(o)
         }
         _ => return bad_null("missing or invalid request id".into()),
     };
     match parse_body(&j, types) {
         Ok(kind) => Parsed::Ok(Request { id, kind }),
-        Err(message) => Parsed::Bad { id, message },
+        Err(message) => {
+            let mut text = String::new();
+            id.write(&mut text);
+            Parsed::Bad { id: text, message }
+        }
     }
 }
 

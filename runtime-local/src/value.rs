@@ -42,10 +42,22 @@ pub fn overflow() -> Exc {
 }
 
 /// An entity key: `str` or `int`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
     Int(i64),
     Str(Arc<str>),
+}
+
+/// Value equality with a pointer check first: a touched entity's overlay entry holds the
+/// store's own key (`Ctx::touch`), so the commit's lookup compares pointers, not bytes.
+impl PartialEq for Key {
+    fn eq(&self, o: &Key) -> bool {
+        match (self, o) {
+            (Key::Int(a), Key::Int(b)) => a == b,
+            (Key::Str(a), Key::Str(b)) => Arc::ptr_eq(a, b) || a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Key {
