@@ -710,6 +710,8 @@ pub struct Engine<'p> {
     pub tables: Tables<'p>,
     pub store: Store,
     scratch: Scratch<'p>,
+    /// Serial or parallel, per batch (`parallel.rs`).
+    pub(crate) adapt: crate::parallel::Adaptive,
 }
 
 impl<'p> Engine<'p> {
@@ -720,6 +722,7 @@ impl<'p> Engine<'p> {
             tables,
             store,
             scratch: Scratch::default(),
+            adapt: Default::default(),
         }
     }
 

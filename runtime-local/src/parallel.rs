@@ -28,6 +28,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -241,12 +242,61 @@ pub fn execute_batch(
     errors: &mut u64,
     stats: &mut Stats,
 ) -> Vec<String> {
-    if workers <= 1 || lines.len() < MIN_PARALLEL {
-        return lines
+    let parallel = workers > 1 && lines.len() >= MIN_PARALLEL && engine.adapt.choose();
+    let t0 = Instant::now();
+    let out = if parallel {
+        execute_parallel(engine, lines, workers, errors, stats)
+    } else {
+        lines
             .iter()
             .map(|(n, text)| execute_line(engine, text, *n as usize, errors))
-            .collect();
+            .collect()
+    };
+    if workers > 1 && lines.len() >= MIN_PARALLEL {
+        engine.adapt.record(parallel, t0.elapsed(), lines.len());
     }
+    out
+}
+
+/// Chooses, batch by batch, between the serial executor and the parallel protocol by their
+/// measured speed. Both give the serial outcome, so only speed depends on the choice; on a
+/// machine whose cores are busy with other work (or a workload with many conflicts) the
+/// protocol's overhead is not repaid, and `workers > 1` must then cost no more than 1 worker.
+#[derive(Debug, Default)]
+pub struct Adaptive {
+    /// Moving average of ns per request: [serial, parallel] (0: not measured yet).
+    ns: [f64; 2],
+    batches: u64,
+}
+
+/// Every this many batches the slower executor is measured again (load changes).
+const PROBE_EVERY: u64 = 16;
+
+impl Adaptive {
+    fn choose(&mut self) -> bool {
+        self.batches += 1;
+        let [serial, parallel] = self.ns;
+        if parallel == 0.0 || serial == 0.0 {
+            return parallel == 0.0;
+        }
+        (parallel < serial) != (self.batches % PROBE_EVERY == 0)
+    }
+
+    fn record(&mut self, parallel: bool, took: Duration, n: usize) {
+        let x = took.as_nanos() as f64 / n.max(1) as f64;
+        let e = &mut self.ns[parallel as usize];
+        *e = if *e == 0.0 { x } else { 0.7 * *e + 0.3 * x };
+    }
+}
+
+/// The parallel protocol (see the module docs) for one batch.
+fn execute_parallel(
+    engine: &mut Engine,
+    lines: &[(u64, &str)],
+    workers: usize,
+    errors: &mut u64,
+    stats: &mut Stats,
+) -> Vec<String> {
     let t = &engine.tables;
     let store = RwLock::new(std::mem::take(&mut engine.store));
     let mut out = Vec::with_capacity(lines.len());
