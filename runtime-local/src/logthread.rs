@@ -13,10 +13,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crate::RuntimeError;
-use crate::durable::{Log, LogRecord};
+use crate::durable::Log;
 
 enum Cmd {
-    Append(LogRecord),
+    /// A record from [`crate::durable::encode_record`].
+    Append(Vec<u8>),
     Reset,
 }
 
@@ -45,7 +46,7 @@ fn run(mut log: Log, rx: mpsc::Receiver<Cmd>, tx: mpsc::Sender<Done>) {
         let mut step = |c: Cmd, n: &mut u64| -> Result<Option<Done>, RuntimeError> {
             match c {
                 Cmd::Append(rec) => {
-                    log.write(&rec)?;
+                    log.write_framed(rec)?;
                     *n += 1;
                     Ok(None)
                 }
@@ -110,8 +111,9 @@ impl LogThread {
         }
     }
 
-    /// Queues a record; its sequence number (for [`Self::wait`]).
-    pub fn submit(&mut self, rec: LogRecord) -> Result<u64, RuntimeError> {
+    /// Queues a record (from [`crate::durable::encode_record`]); its sequence number (for
+    /// [`Self::wait`]).
+    pub fn submit(&mut self, rec: Vec<u8>) -> Result<u64, RuntimeError> {
         self.send(Cmd::Append(rec))?;
         self.submitted += 1;
         Ok(self.submitted)

@@ -12,7 +12,7 @@ use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use stent_ir::v1::Program;
 
-use crate::durable::{self, CheckpointMeta, Log, LogRecord};
+use crate::durable::{self, CheckpointMeta, Log};
 use crate::logthread::LogThread;
 use crate::engine::Engine;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
@@ -267,12 +267,9 @@ pub fn run_workload(
                     let entries = batch
                         .iter()
                         .enumerate()
-                        .map(|(i, (n, l))| (*n, l.clone(), texts.value(i).to_string()))
-                        .collect();
-                    let seq = d.log.submit(LogRecord {
-                        next_line: meta.next_line,
-                        entries,
-                    })?;
+                        .map(|(i, (n, l))| (*n, l.as_str(), texts.value(i)));
+                    let rec = durable::encode_record(meta.next_line, batch.len(), entries);
+                    let seq = d.log.submit(rec)?;
                     // release the previous batch (its fsync overlapped this batch's execution)
                     d.release(&mut writer, out)?;
                     d.pending = Some((seq, results));
