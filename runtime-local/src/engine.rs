@@ -134,7 +134,14 @@ pub struct Scratch<'p> {
     stack: Vec<Frame<'p>>,
     slot_pool: Vec<Vec<Option<Value>>>,
     state_pool: Vec<State>,
+    /// (type, key) → overlay index, for requests that touch many entities (a linear scan is
+    /// faster for the usual few); covers `overlay[..indexed]`.
+    index: HashMap<(usize, Key), usize>,
+    indexed: usize,
 }
+
+/// Overlays up to this size are searched linearly.
+const LINEAR: usize = 16;
 
 impl Scratch<'_> {
     fn slots(&mut self) -> Vec<Option<Value>> {
@@ -206,6 +213,8 @@ impl<'a, 'p> Ctx<'a, 'p> {
         s.overlay.clear();
         s.reads.clear();
         s.logs.clear();
+        s.index.clear();
+        s.indexed = 0;
         Ctx {
             t,
             store,
@@ -259,11 +268,17 @@ impl<'a, 'p> Ctx<'a, 'p> {
         (r, fx)
     }
 
-    fn find(&self, ty: usize, key: &Key) -> Option<usize> {
-        self.s
-            .overlay
-            .iter()
-            .position(|e| e.ty == ty && e.key == *key)
+    fn find(&mut self, ty: usize, key: &Key) -> Option<usize> {
+        let s = &mut *self.s;
+        if s.overlay.len() <= LINEAR {
+            return s.overlay.iter().position(|e| e.ty == ty && e.key == *key);
+        }
+        // entries are only appended during a request, so indices stay valid
+        for (i, e) in s.overlay.iter().enumerate().skip(s.indexed) {
+            s.index.insert((e.ty, e.key.clone()), i);
+        }
+        s.indexed = s.overlay.len();
+        s.index.get(&(ty, key.clone())).copied()
     }
 
     fn exists(&mut self, ty: usize, key: &Key) -> bool {
