@@ -24,8 +24,8 @@ use stent_ir::v1::Program;
 
 use crate::bench_workload::{self as wl, Kind};
 use crate::durable::{self, CheckpointMeta, Log};
-use crate::logthread::LogThread;
 use crate::engine::Engine;
+use crate::logthread::LogThread;
 use crate::parallel::{self, Stats};
 use crate::{BATCH, snapshot};
 
@@ -296,7 +296,14 @@ pub fn open_loop(
             continue;
         }
         let end = arrived.min(next + BATCH);
-        sink.batch(engine, &lines[next..end], next, workers, &mut stats, &mut done)?;
+        sink.batch(
+            engine,
+            &lines[next..end],
+            next,
+            workers,
+            &mut stats,
+            &mut done,
+        )?;
         next = end;
     }
     sink.flush(&mut done)?;

@@ -98,7 +98,10 @@ pub fn encode_record<'a>(
 
 impl LogRecord {
     fn encode(&self) -> Vec<u8> {
-        let e = self.entries.iter().map(|(n, l, r)| (*n, l.as_str(), r.as_str()));
+        let e = self
+            .entries
+            .iter()
+            .map(|(n, l, r)| (*n, l.as_str(), r.as_str()));
         encode_record(self.next_line, self.entries.len(), e).split_off(8)
     }
     fn decode(p: &[u8]) -> Option<LogRecord> {

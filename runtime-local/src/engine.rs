@@ -350,8 +350,14 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     .as_ref()
                     .ok_or_else(|| Exc::new("TypeError", "no constructor"))?;
                 let mut slots = self.s.slots();
-                if let Err(e) = conform_args(&info.name, "__init__", &ctor.params, args, &t.names, &mut slots)
-                {
+                if let Err(e) = conform_args(
+                    &info.name,
+                    "__init__",
+                    &ctor.params,
+                    args,
+                    &t.names,
+                    &mut slots,
+                ) {
                     self.s.recycle_slots(slots);
                     return Err(e);
                 }
@@ -413,7 +419,9 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     }
                 };
                 let mut slots = self.s.slots();
-                if let Err(e) = conform_args(&info.name, method, &m.params, args, &t.names, &mut slots) {
+                if let Err(e) =
+                    conform_args(&info.name, method, &m.params, args, &t.names, &mut slots)
+                {
                     self.s.recycle_slots(slots);
                     return Err(e);
                 }

@@ -228,20 +228,16 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
     let (k, ty) = kind?;
     let kind = match k {
         Kind::Get if method.is_none() && args.is_none() => RequestKind::Get { ty, key: key? },
-        Kind::Create if key.is_none() && method.is_none() => {
-            RequestKind::Create {
-                ty,
-                args: args.unwrap_or_default(),
-            }
-        }
-        Kind::Call => {
-            RequestKind::Call {
-                ty,
-                key: key?,
-                method: method?.to_string(),
-                args: args.unwrap_or_default(),
-            }
-        }
+        Kind::Create if key.is_none() && method.is_none() => RequestKind::Create {
+            ty,
+            args: args.unwrap_or_default(),
+        },
+        Kind::Call => RequestKind::Call {
+            ty,
+            key: key?,
+            method: method?.to_string(),
+            args: args.unwrap_or_default(),
+        },
         _ => return None,
     };
     Some(Request { id, kind })

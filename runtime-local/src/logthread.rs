@@ -100,7 +100,11 @@ impl LogThread {
 
     fn send(&mut self, c: Cmd) -> Result<(), RuntimeError> {
         let gone = || RuntimeError::Io("log writer thread stopped".into());
-        self.tx.as_ref().ok_or_else(gone)?.send(c).map_err(|_| gone())
+        self.tx
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(c)
+            .map_err(|_| gone())
     }
 
     fn recv(&mut self) -> Result<Done, RuntimeError> {
@@ -130,7 +134,11 @@ impl LogThread {
         while self.syncs.front().is_some_and(|(upto, _)| *upto < seq) {
             self.syncs.pop_front();
         }
-        Ok(self.syncs.front().map(|(_, at)| *at).unwrap_or_else(Instant::now))
+        Ok(self
+            .syncs
+            .front()
+            .map(|(_, at)| *at)
+            .unwrap_or_else(Instant::now))
     }
 
     /// Waits for every queued record, then empties the log (after a checkpoint).

@@ -224,7 +224,9 @@ impl Chunks<'_, '_> {
         while d.1 < self.parts.len() {
             d = self.cv.wait(d).unwrap_or_else(|e| e.into_inner());
         }
-        d.0.iter_mut().map(|x| x.take().unwrap_or_default()).collect()
+        d.0.iter_mut()
+            .map(|x| x.take().unwrap_or_default())
+            .collect()
     }
 }
 
@@ -279,7 +281,7 @@ impl Adaptive {
         if parallel == 0.0 || serial == 0.0 {
             return parallel == 0.0;
         }
-        (parallel < serial) != (self.batches % PROBE_EVERY == 0)
+        (parallel < serial) != (self.batches.is_multiple_of(PROBE_EVERY))
     }
 
     fn record(&mut self, parallel: bool, took: Duration, n: usize) {

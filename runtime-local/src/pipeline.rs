@@ -13,8 +13,8 @@ use arrow_schema::{DataType, Field, Schema};
 use stent_ir::v1::Program;
 
 use crate::durable::{self, CheckpointMeta, Log};
-use crate::logthread::LogThread;
 use crate::engine::Engine;
+use crate::logthread::LogThread;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
 use crate::{parallel, snapshot};
 
@@ -99,7 +99,11 @@ impl Durable {
     }
 }
 
-fn write_results(w: &mut impl Write, results: &RecordBatch, out: &Path) -> Result<(), RuntimeError> {
+fn write_results(
+    w: &mut impl Write,
+    results: &RecordBatch,
+    out: &Path,
+) -> Result<(), RuntimeError> {
     let (_, texts) = columns(results)?;
     for i in 0..results.num_rows() {
         w.write_all(texts.value(i).as_bytes()).map_err(ioe(out))?;

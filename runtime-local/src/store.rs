@@ -181,7 +181,10 @@ pub fn thaw_state(st: &[Option<Frozen>]) -> State {
 /// [`thaw_state`] into `out` (a cleared, recycled vector).
 pub fn thaw_state_into(st: &[Option<Frozen>], mut out: State) -> State {
     let mut memo = Vec::new();
-    out.extend(st.iter().map(|v| v.as_ref().map(|v| thaw(v, Some(&mut memo)))));
+    out.extend(
+        st.iter()
+            .map(|v| v.as_ref().map(|v| thaw(v, Some(&mut memo)))),
+    );
     out
 }
 

@@ -42,7 +42,7 @@ pub fn overflow() -> Exc {
 }
 
 /// An entity key: `str` or `int`.
-#[derive(Debug, Clone, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Eq, PartialOrd, Ord)]
 pub enum Key {
     Int(i64),
     Str(Arc<str>),
@@ -56,6 +56,17 @@ impl PartialEq for Key {
             (Key::Int(a), Key::Int(b)) => a == b,
             (Key::Str(a), Key::Str(b)) => Arc::ptr_eq(a, b) || a == b,
             _ => false,
+        }
+    }
+}
+
+/// By value, as equality is.
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match self {
+            Key::Int(i) => i.hash(h),
+            Key::Str(s) => s.hash(h),
         }
     }
 }
