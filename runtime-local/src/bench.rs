@@ -187,10 +187,7 @@ impl Sink {
             done(first, lines.len(), Instant::now());
             return Ok(());
         };
-        let entries = input
-            .iter()
-            .zip(&out)
-            .map(|((n, l), r)| (*n, *l, r.as_str()));
+        let entries = input.iter().zip(out.iter()).map(|((n, l), r)| (*n, *l, r));
         let rec = durable::encode_record(self.line, input.len(), entries);
         let seq = log.submit(rec).map_err(|e| e.to_string())?;
         self.pending.push((seq, first, lines.len()));

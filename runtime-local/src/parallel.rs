@@ -142,7 +142,7 @@ impl<'p> Validator<'p> {
         store: &mut Store,
         specs: Vec<Spec>,
         last: bool,
-        out: &mut Vec<String>,
+        out: &mut Lines,
         errors: &mut u64,
         stats: &mut Stats,
     ) {
@@ -165,7 +165,7 @@ impl<'p> Validator<'p> {
                     }
                 }
                 spec.fx.commit(store);
-                out.push(spec.line);
+                out.push_str(&spec.line);
                 continue;
             }
             stats.reexecuted += 1;
@@ -182,7 +182,7 @@ impl<'p> Validator<'p> {
             }
             fx.commit(store);
             *errors += r.is_err() as u64;
-            out.push(render_req(&req.id, &r));
+            out.push_req(&req.id, &r);
         }
         self.earlier.extend(self.chunk.drain(..));
     }
@@ -243,16 +243,17 @@ pub fn execute_batch(
     workers: usize,
     errors: &mut u64,
     stats: &mut Stats,
-) -> Vec<String> {
+) -> Lines {
     let parallel = workers > 1 && lines.len() >= MIN_PARALLEL && engine.adapt.choose();
     let t0 = Instant::now();
     let out = if parallel {
         execute_parallel(engine, lines, workers, errors, stats)
     } else {
-        lines
-            .iter()
-            .map(|(n, text)| execute_line(engine, text, *n as usize, errors))
-            .collect()
+        let mut out = Lines::with_capacity(lines.len());
+        for (n, text) in lines {
+            execute_line_into(engine, text, *n as usize, errors, &mut out);
+        }
+        out
     };
     if workers > 1 && lines.len() >= MIN_PARALLEL {
         engine.adapt.record(parallel, t0.elapsed(), lines.len());
@@ -298,10 +299,10 @@ fn execute_parallel(
     workers: usize,
     errors: &mut u64,
     stats: &mut Stats,
-) -> Vec<String> {
+) -> Lines {
     let t = &engine.tables;
     let store = RwLock::new(std::mem::take(&mut engine.store));
-    let mut out = Vec::with_capacity(lines.len());
+    let mut out = Lines::with_capacity(lines.len());
     for round in lines.chunks(ROUND) {
         let parts: Vec<_> = round.chunks(round.len().div_ceil(workers)).collect();
         let chunks = Chunks {
@@ -331,16 +332,75 @@ fn execute_parallel(
 
 /// One workload line → one result line (without the newline), executed serially.
 pub fn execute_line(engine: &mut Engine, text: &str, line_no: usize, errors: &mut u64) -> String {
+    let mut out = Lines::with_capacity(1);
+    execute_line_into(engine, text, line_no, errors, &mut out);
+    out.buf
+}
+
+/// [`execute_line`], its result line appended to `out`.
+pub fn execute_line_into(
+    engine: &mut Engine,
+    text: &str,
+    line_no: usize,
+    errors: &mut u64,
+    out: &mut Lines,
+) {
     match parse_line(text, line_no, &engine.tables.type_index) {
         Parsed::Bad { id, message } => {
             *errors += 1;
-            render(&id, &Err(Exc::new("BadRequest", message)))
+            render_into(
+                &mut out.buf,
+                |s| s.push_str(&id),
+                &Err(Exc::new("BadRequest", message)),
+            );
+            out.ends.push(out.buf.len());
         }
         Parsed::Ok(req) => {
             let r = engine.execute(&req);
             *errors += r.is_err() as u64;
-            render_req(&req.id, &r)
+            out.push_req(&req.id, &r);
         }
+    }
+}
+
+/// A batch's result lines (without newlines), in input order, rendered into one buffer: no
+/// `String` per line.
+#[derive(Debug, Default)]
+pub struct Lines {
+    buf: String,
+    /// The end offset of each line in `buf`.
+    ends: Vec<usize>,
+}
+
+impl Lines {
+    pub fn with_capacity(n: usize) -> Lines {
+        Lines {
+            buf: String::with_capacity(n * 48),
+            ends: Vec::with_capacity(n),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    /// Line `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+    pub fn push_str(&mut self, line: &str) {
+        self.buf.push_str(line);
+        self.ends.push(self.buf.len());
+    }
+    /// The result line of request `id` with outcome `r`.
+    pub fn push_req(&mut self, id: &ReqId, r: &R<Value>) {
+        render_into(&mut self.buf, |s| id.write(s), r);
+        self.ends.push(self.buf.len());
     }
 }
 
@@ -356,21 +416,26 @@ pub fn render_req(id: &ReqId, r: &R<Value>) -> String {
 
 fn render_with(id: impl FnOnce(&mut String), r: &R<Value>) -> String {
     let mut s = String::with_capacity(64);
+    render_into(&mut s, id, r);
+    s
+}
+
+/// Appends the result line to `s`.
+fn render_into(s: &mut String, id: impl FnOnce(&mut String), r: &R<Value>) {
     s.push_str("{\"id\": ");
-    id(&mut s);
+    id(s);
     match r {
         Ok(v) => {
             s.push_str(", \"result\": ");
-            crate::json::write_value(&mut s, v);
+            crate::json::write_value(s, v);
             s.push('}');
         }
         Err(e) => {
             s.push_str(", \"error\": {\"type\": ");
-            crate::json::write_str(&mut s, &e.ty);
+            crate::json::write_str(s, &e.ty);
             s.push_str(", \"message\": ");
-            crate::json::write_str(&mut s, &e.msg);
+            crate::json::write_str(s, &e.msg);
             s.push_str("}}");
         }
     }
-    s
 }

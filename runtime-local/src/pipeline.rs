@@ -65,7 +65,7 @@ pub fn execute_batch(
         .collect();
     let mut stats = parallel::Stats::default();
     let out = parallel::execute_batch(engine, &lines, workers, errors, &mut stats);
-    let results = StringArray::from_iter_values(out.iter().map(String::as_str));
+    let results = StringArray::from_iter_values(out.iter());
     RecordBatch::try_new(
         out_schema(),
         vec![Arc::new(nums.clone()), Arc::new(results)],
