@@ -244,7 +244,8 @@ pub fn execute_batch(
     errors: &mut u64,
     stats: &mut Stats,
 ) -> Lines {
-    let parallel = workers > 1 && lines.len() >= MIN_PARALLEL && engine.adapt.choose();
+    let adaptive = workers > 1 && lines.len() >= MIN_PARALLEL;
+    let parallel = adaptive && engine.adapt.choose();
     let t0 = Instant::now();
     let out = if parallel {
         execute_parallel(engine, lines, workers, errors, stats)
@@ -255,7 +256,7 @@ pub fn execute_batch(
         }
         out
     };
-    if workers > 1 && lines.len() >= MIN_PARALLEL {
+    if adaptive {
         engine.adapt.record(parallel, t0.elapsed(), lines.len());
     }
     out

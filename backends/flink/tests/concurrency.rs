@@ -28,13 +28,6 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn stent_lines(log: &str) -> String {
-    log.lines()
-        .filter(|l| l.starts_with("stent:"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn ycsb_transfers_are_serializable_at_parallelism_2() {
     if !tools_available() {
@@ -57,23 +50,8 @@ fn ycsb_transfers_are_serializable_at_parallelism_2() {
         "no conflicts at all: the workload did not exercise concurrency control"
     );
 
-    // Every id exactly once.
-    assert_eq!(run.results.len(), accounts + ops);
-    let mut ids: Vec<String> = run.results.iter().map(|r| r["id"].to_string()).collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), accounts + ops, "every request id answered once");
-    // Money is conserved and never negative.
-    let balances: Vec<i64> = run
-        .state
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["state"]["balance"].as_i64().unwrap())
-        .collect();
-    assert_eq!(balances.len(), accounts);
-    assert_eq!(balances.iter().sum::<i64>(), 1000 * accounts as i64);
-    assert!(balances.iter().all(|b| *b >= 0), "a negative balance");
+    // Every id exactly once; money is conserved and never negative.
+    check_ycsb_invariants(&run, accounts, ops);
     let transfers_ok = run
         .results
         .iter()

@@ -60,8 +60,7 @@ fn recovers_exactly_once_after_a_failure_mid_chain() {
     );
     assert!(run.status.success(), "job failed:\n{log}");
     eprintln!("job with one injected failure: {:?}", t.elapsed());
-    let stent_lines: Vec<&str> = log.lines().filter(|l| l.starts_with("stent:")).collect();
-    eprintln!("{}", stent_lines.join("\n"));
+    eprintln!("{}", stent_lines(&log));
     assert!(
         log.contains("stent: injecting a failure in the middle of a call chain"),
         "the failure was never injected (no checkpoint completed during the run?):\n{log}"

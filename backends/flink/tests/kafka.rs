@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::kafka::Broker;
-use common::parallel::{commit_order_replay, ycsb_workload};
+use common::parallel::{check_against_replay, ycsb_workload};
 use common::*;
 use stent_backend_flink::build;
 
@@ -100,16 +100,13 @@ fn kafka_parallel_mode_exactly_once() {
     let actual = parse_lines(&results);
     let order = broker.consume_committed("commit-order", Duration::from_secs(5));
     std::fs::write(dir.join("commit-order.jsonl"), &order).unwrap();
-    let replay = dir.join("replay.jsonl");
-    let n = commit_order_replay(&workload, &dir.join("commit-order.jsonl"), &replay);
-    assert_eq!(n, accounts + ops, "one commit-order record per request");
-    let (expected, _) = oracle(&program_py, &replay, &dir.join("oracle"));
-    let diffs = compare_exactly_once(&expected, &actual);
-    assert!(
-        diffs.is_empty(),
-        "{} differences from the commit-order replay:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(5)].join("\n")
+    assert_eq!(actual.len(), accounts + ops, "one answer per request");
+    check_against_replay(
+        &program_py,
+        &workload,
+        &dir.join("commit-order.jsonl"),
+        &dir,
+        &actual,
     );
     eprintln!(
         "{} results read back read_committed: each id exactly once, equal to the replay of the commit order",

@@ -41,12 +41,7 @@ fn run_with_one_failure(program_py: &Path, workload: &Path, dir: &Path) -> Run {
             "true",
         ],
     );
-    let stent_lines: Vec<&str> = run
-        .log
-        .lines()
-        .filter(|l| l.starts_with("stent:"))
-        .collect();
-    eprintln!("{}", stent_lines.join("\n"));
+    eprintln!("{}", stent_lines(&run.log));
     eprintln!("{}", run.stats);
     assert!(
         run.log
@@ -96,26 +91,7 @@ fn ycsb_transfers_recover_exactly_once_at_parallelism_2() {
     let (accounts, ops) = (100, 2000);
     ycsb_workload(&workload, accounts, ops, 7);
     let run = run_with_one_failure(&program_py, &workload, &dir);
-
-    assert_eq!(run.results.len(), accounts + ops, "one answer per request");
-    let mut ids: Vec<String> = run.results.iter().map(|r| r["id"].to_string()).collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), accounts + ops, "every request id answered once");
-    let balances: Vec<i64> = run
-        .state
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["state"]["balance"].as_i64().unwrap())
-        .collect();
-    assert_eq!(balances.len(), accounts);
-    assert_eq!(
-        balances.iter().sum::<i64>(),
-        1000 * accounts as i64,
-        "money conserved"
-    );
-    assert!(balances.iter().all(|b| *b >= 0), "a negative balance");
+    check_ycsb_invariants(&run, accounts, ops);
 }
 
 #[test]

@@ -146,3 +146,12 @@ pub mod parallel;
 pub fn env_flag(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0")
 }
+
+/// The job's own `stent:` lines of a log (progress, injected failure, restores), for the test's
+/// output.
+pub fn stent_lines(log: &str) -> String {
+    log.lines()
+        .filter(|l| l.starts_with("stent:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

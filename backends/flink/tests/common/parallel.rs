@@ -1,6 +1,6 @@
-//! Helpers of the parallel-mode tests (`concurrency.rs`, `parallel_failure.rs`): a YCSB+T
-//! workload generator, running the generated job, and checking a run against the CPython
-//! oracle's replay of the commit order the job reports.
+//! Helpers of the parallel-mode tests (`concurrency.rs`, `parallel_failure.rs`, and the parallel
+//! runs of `kafka.rs` and `cluster.rs`): a YCSB+T workload generator, running the generated job,
+//! and checking a run against the CPython oracle's replay of the commit order the job reports.
 
 use std::path::Path;
 
@@ -143,22 +143,68 @@ pub fn run_parallel_with(program_py: &Path, workload: &Path, dir: &Path, extra: 
     run_job(program_py, workload, dir, &args)
 }
 
-/// Checks a parallel run against the oracle's replay of its commit order.
+/// Checks a parallel run against the oracle's replay of its commit order: results and state.
 pub fn check_serializable(program_py: &Path, workload: &Path, dir: &Path, run: &Run) {
-    let replay = dir.join("replay.jsonl");
-    let n = commit_order_replay(workload, &dir.join("commit-order.jsonl"), &replay);
-    assert_eq!(n, run.results.len(), "one commit-order record per result");
-    let (expected, expected_state) = oracle(program_py, &replay, &dir.join("oracle"));
-    let diffs = compare_exactly_once(&expected, &run.results);
-    assert!(
-        diffs.is_empty(),
-        "{} differences from the commit-order replay:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(5)].join("\n")
+    let expected_state = check_against_replay(
+        program_py,
+        workload,
+        &dir.join("commit-order.jsonl"),
+        dir,
+        &run.results,
     );
     assert!(
         same(&expected_state, &run.state),
         "state: expected {expected_state}\n got {}",
         run.state
     );
+}
+
+/// Replays `workload` in the commit order of `order` (the job's commit-order records) through
+/// the CPython oracle (files under `out`) and checks `actual` against it: one commit-order
+/// record per result, each id answered exactly once with the replay's answer. Returns the
+/// replay's final state, for the callers that have a state dump to compare.
+pub fn check_against_replay(
+    program_py: &Path,
+    workload: &Path,
+    order: &Path,
+    out: &Path,
+    actual: &[Value],
+) -> Value {
+    std::fs::create_dir_all(out).unwrap();
+    let replay = out.join("replay.jsonl");
+    let n = commit_order_replay(workload, order, &replay);
+    assert_eq!(n, actual.len(), "one commit-order record per result");
+    let (expected, expected_state) = oracle(program_py, &replay, &out.join("oracle"));
+    let diffs = compare_exactly_once(&expected, actual);
+    assert!(
+        diffs.is_empty(),
+        "{} differences from the commit-order replay:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(5)].join("\n")
+    );
+    expected_state
+}
+
+/// YCSB+T's invariants on a run of [`ycsb_workload`]: every request id answered once, and the
+/// closed economy: `accounts` balances that still sum to 1000 each, none negative.
+pub fn check_ycsb_invariants(run: &Run, accounts: usize, ops: usize) {
+    assert_eq!(run.results.len(), accounts + ops, "one answer per request");
+    let mut ids: Vec<String> = run.results.iter().map(|r| r["id"].to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), accounts + ops, "every request id answered once");
+    let balances: Vec<i64> = run
+        .state
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"]["balance"].as_i64().unwrap())
+        .collect();
+    assert_eq!(balances.len(), accounts);
+    assert_eq!(
+        balances.iter().sum::<i64>(),
+        1000 * accounts as i64,
+        "money conserved"
+    );
+    assert!(balances.iter().all(|b| *b >= 0), "a negative balance");
 }
