@@ -733,8 +733,8 @@ pub struct Engine<'p> {
     pub tables: Tables<'p>,
     pub store: Store,
     scratch: Scratch<'p>,
-    /// Serial or parallel, per batch (`parallel.rs`).
-    pub(crate) adapt: crate::parallel::Adaptive,
+    /// The parallel executor's choice and buffers (`parallel.rs`).
+    pub(crate) par: crate::parallel::Parallel<'p>,
 }
 
 impl<'p> Engine<'p> {
@@ -745,7 +745,7 @@ impl<'p> Engine<'p> {
             tables,
             store,
             scratch: Scratch::default(),
-            adapt: Default::default(),
+            par: Default::default(),
         }
     }
 

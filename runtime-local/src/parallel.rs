@@ -47,13 +47,26 @@ pub const MIN_PARALLEL: usize = 8;
 /// (hand-off latency under load), so today a round is a whole batch.
 pub const ROUND: usize = crate::BATCH;
 
-/// One speculatively executed request.
+/// One speculatively executed request (its result line is line i of its chunk's [`Lines`]).
 struct Spec {
     /// The parsed request (None for a malformed line, which reads and writes nothing).
     req: Option<Request>,
-    line: String,
     err: bool,
     fx: Effects,
+}
+
+/// A speculated chunk: its requests and their result lines.
+type Speculated = (Vec<Spec>, Lines);
+
+/// What the parallel executor keeps from batch to batch, so that its hash tables and buffers
+/// keep their capacity (built afresh per batch, they were rehashed as they grew: ~5% of the
+/// protocol's instructions).
+#[derive(Default)]
+pub struct Parallel<'p> {
+    pub(crate) adapt: Adaptive,
+    /// One speculation-local store per chunk.
+    locals: Vec<Store>,
+    validator: Validator<'p>,
 }
 
 /// Counters of the validation phase (for the benchmark report).
@@ -69,7 +82,6 @@ pub struct Stats {
 struct Worker<'a, 'p> {
     t: &'a Tables<'p>,
     scratch: Scratch<'p>,
-    local: Store,
 }
 
 impl<'a, 'p> Worker<'a, 'p> {
@@ -77,31 +89,34 @@ impl<'a, 'p> Worker<'a, 'p> {
         Worker {
             t,
             scratch: Scratch::default(),
-            local: Store::new(t.types.len()),
         }
     }
 
-    fn speculate(&mut self, store: &Store, lines: &[(u64, &str)]) -> Vec<Spec> {
-        for m in &mut self.local.maps {
+    /// Speculates `lines` over `store` plus `local` (emptied first: the chunk's own writes).
+    fn speculate(&mut self, store: &Store, local: &mut Store, lines: &[(u64, &str)]) -> Speculated {
+        for m in &mut local.maps {
             m.clear();
         }
         let mut out = Vec::with_capacity(lines.len());
+        let mut text_out = Lines::with_capacity(lines.len());
         for (n, text) in lines {
             out.push(match parse_line(text, *n as usize, &self.t.type_index) {
-                Parsed::Bad { id, message } => Spec {
-                    req: None,
-                    line: render(&id, &Err(Exc::new("BadRequest", message))),
-                    err: true,
-                    fx: Effects::default(),
-                },
-                Parsed::Ok(req) => {
-                    let (r, fx) = Ctx::with_local(self.t, store, &self.local, &mut self.scratch)
-                        .execute(&req);
-                    for (ty, k, st) in &fx.writes {
-                        self.local.insert(*ty, k.clone(), st.clone());
-                    }
+                Parsed::Bad { id, message } => {
+                    text_out.push_str(&render(&id, &Err(Exc::new("BadRequest", message))));
                     Spec {
-                        line: render_req(&req.id, &r),
+                        req: None,
+                        err: true,
+                        fx: Effects::default(),
+                    }
+                }
+                Parsed::Ok(req) => {
+                    let (r, fx) =
+                        Ctx::with_local(self.t, store, local, &mut self.scratch).execute(&req);
+                    for (ty, k, st) in &fx.writes {
+                        local.insert(*ty, k.clone(), st.clone());
+                    }
+                    text_out.push_req(&req.id, &r);
+                    Spec {
                         err: r.is_err(),
                         fx,
                         req: Some(req),
@@ -109,7 +124,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 }
             });
         }
-        out
+        (out, text_out)
     }
 }
 
@@ -135,12 +150,31 @@ impl<'p> Validator<'p> {
         self.earlier.clear();
     }
 
+    /// Validates and commits the speculated chunks of a round, in input order.
+    #[allow(clippy::too_many_arguments)]
+    fn commit_round(
+        &mut self,
+        t: &Tables<'p>,
+        store: &mut Store,
+        specs: Vec<Speculated>,
+        out: &mut Lines,
+        errors: &mut u64,
+        stats: &mut Stats,
+    ) {
+        self.new_round();
+        let n = specs.len();
+        for (i, (specs, lines)) in specs.into_iter().enumerate() {
+            self.commit_chunk(t, store, specs, &lines, i + 1 == n, out, errors, stats);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn commit_chunk(
         &mut self,
         t: &Tables<'p>,
         store: &mut Store,
         specs: Vec<Spec>,
+        lines: &Lines,
         last: bool,
         out: &mut Lines,
         errors: &mut u64,
@@ -148,7 +182,7 @@ impl<'p> Validator<'p> {
     ) {
         self.dirty.clear();
         self.chunk.clear();
-        for spec in specs {
+        for (i, spec) in specs.into_iter().enumerate() {
             let stale = (!self.earlier.is_empty() || !self.dirty.is_empty())
                 && spec
                     .fx
@@ -165,7 +199,7 @@ impl<'p> Validator<'p> {
                     }
                 }
                 spec.fx.commit(store);
-                out.push_str(&spec.line);
+                out.push_str(lines.get(i));
                 continue;
             }
             stats.reexecuted += 1;
@@ -194,8 +228,10 @@ impl<'p> Validator<'p> {
 struct Chunks<'b, 'l> {
     parts: Vec<&'b [(u64, &'l str)]>,
     next: AtomicUsize,
+    /// The chunks' speculation-local stores (a chunk's thread takes its own).
+    locals: Vec<Mutex<Store>>,
     /// (speculated chunks by index, how many are done).
-    done: Mutex<(Vec<Option<Vec<Spec>>>, usize)>,
+    done: Mutex<(Vec<Option<Speculated>>, usize)>,
     cv: Condvar,
 }
 
@@ -209,7 +245,9 @@ impl Chunks<'_, '_> {
             };
             let specs = {
                 let g = store.read().unwrap_or_else(|e| e.into_inner());
-                w.speculate(&g, part)
+                // uncontended: chunk c is claimed by exactly one thread
+                let mut local = self.locals[c].lock().unwrap_or_else(|e| e.into_inner());
+                w.speculate(&g, &mut local, part)
             };
             let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
             d.0[c] = Some(specs);
@@ -219,7 +257,7 @@ impl Chunks<'_, '_> {
     }
 
     /// Waits until every chunk is speculated; the chunks in input order.
-    fn wait_all(&self) -> Vec<Vec<Spec>> {
+    fn wait_all(&self) -> Vec<Speculated> {
         let mut d = self.done.lock().unwrap_or_else(|e| e.into_inner());
         while d.1 < self.parts.len() {
             d = self.cv.wait(d).unwrap_or_else(|e| e.into_inner());
@@ -245,7 +283,7 @@ pub fn execute_batch(
     stats: &mut Stats,
 ) -> Lines {
     let adaptive = workers > 1 && lines.len() >= MIN_PARALLEL;
-    let parallel = adaptive && engine.adapt.choose();
+    let parallel = adaptive && engine.par.adapt.choose();
     let t0 = Instant::now();
     let out = if parallel {
         execute_parallel(engine, lines, workers, errors, stats)
@@ -257,7 +295,7 @@ pub fn execute_batch(
         out
     };
     if adaptive {
-        engine.adapt.record(parallel, t0.elapsed(), lines.len());
+        engine.par.adapt.record(parallel, t0.elapsed(), lines.len());
     }
     out
 }
@@ -266,11 +304,30 @@ pub fn execute_batch(
 /// measured speed. Both give the serial outcome, so only speed depends on the choice; on a
 /// machine whose cores are busy with other work (or a workload with many conflicts) the
 /// protocol's overhead is not repaid, and `workers > 1` must then cost no more than 1 worker.
-#[derive(Debug, Default)]
+///
+/// `STENT_EXECUTOR=serial` or `=parallel` pins the choice (benchmarks of the protocol itself,
+/// and tests that must exercise it whatever the timing).
+#[derive(Debug)]
 pub struct Adaptive {
     /// Moving average of ns per request: [serial, parallel] (0: not measured yet).
     ns: [f64; 2],
     batches: u64,
+    pinned: Option<bool>,
+}
+
+impl Default for Adaptive {
+    fn default() -> Self {
+        let pinned = match std::env::var("STENT_EXECUTOR").as_deref() {
+            Ok("serial") => Some(false),
+            Ok("parallel") => Some(true),
+            _ => None,
+        };
+        Adaptive {
+            ns: [0.0; 2],
+            batches: 0,
+            pinned,
+        }
+    }
 }
 
 /// Every this many batches the slower executor is measured again (load changes).
@@ -278,6 +335,9 @@ const PROBE_EVERY: u64 = 16;
 
 impl Adaptive {
     fn choose(&mut self) -> bool {
+        if let Some(p) = self.pinned {
+            return p;
+        }
         self.batches += 1;
         let [serial, parallel] = self.ns;
         if parallel == 0.0 || serial == 0.0 {
@@ -302,12 +362,16 @@ fn execute_parallel(
     stats: &mut Stats,
 ) -> Lines {
     let t = &engine.tables;
+    let par = &mut engine.par;
     let store = RwLock::new(std::mem::take(&mut engine.store));
     let mut out = Lines::with_capacity(lines.len());
     for round in lines.chunks(ROUND) {
         let parts: Vec<_> = round.chunks(round.len().div_ceil(workers)).collect();
+        par.locals
+            .resize_with(parts.len(), || Store::new(t.types.len()));
         let chunks = Chunks {
             done: Mutex::new(((0..parts.len()).map(|_| None).collect(), 0)),
+            locals: par.locals.drain(..parts.len()).map(Mutex::new).collect(),
             parts,
             next: AtomicUsize::new(0),
             cv: Condvar::new(),
@@ -319,13 +383,15 @@ fn execute_parallel(
             chunks.work(&mut Worker::new(t), &store);
             chunks.wait_all()
         });
+        par.locals.extend(
+            chunks
+                .locals
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())),
+        );
         let mut g = store.write().unwrap_or_else(|e| e.into_inner());
-        let mut val = Validator::default();
-        val.new_round();
-        let n = specs.len();
-        for (i, specs) in specs.into_iter().enumerate() {
-            val.commit_chunk(t, &mut g, specs, i + 1 == n, &mut out, errors, stats);
-        }
+        par.validator
+            .commit_round(t, &mut g, specs, &mut out, errors, stats);
     }
     engine.store = store.into_inner().unwrap_or_else(|e| e.into_inner());
     out
@@ -408,11 +474,6 @@ impl Lines {
 /// The result line of request `id` (JSON text) with outcome `r`.
 pub fn render(id: &str, r: &R<Value>) -> String {
     render_with(|s| s.push_str(id), r)
-}
-
-/// [`render`] for a parsed request's id.
-pub fn render_req(id: &ReqId, r: &R<Value>) -> String {
-    render_with(|s| id.write(s), r)
 }
 
 fn render_with(id: impl FnOnce(&mut String), r: &R<Value>) -> String {

@@ -62,9 +62,11 @@ fn closed_economy_with_two_workers_under_contention() {
     assert_eq!(check_economy(&state), 100 * ACCOUNTS as i64);
     check_reads(&out);
 
-    // Durable, 2 workers, checkpoint every batch.
+    // Durable, 2 workers, checkpoint every batch; every batch through the parallel protocol
+    // (left to itself, the executor picks per batch by measured speed).
     let (out, state) = (dir.join("dur.jsonl"), dir.join("dur_state.json"));
     let o = driver_cmd(&program, &workload, &out, &dir.join("state"))
+        .env("STENT_EXECUTOR", "parallel")
         .args(["--workers", "2", "--checkpoint-every", "1", "--state-out"])
         .arg(&state)
         .output()
