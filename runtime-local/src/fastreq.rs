@@ -76,6 +76,17 @@ impl<'a> Scan<'a> {
         self.i = j;
         Some(v)
     }
+    /// A member name among `names` (quotes included, e.g. `"id"`), compared in place: member
+    /// names are most of a line's strings, and finding their end byte by byte cost more than
+    /// the compare. A name written with escapes matches none of them, and the line then goes
+    /// to the general parser as before.
+    fn name<T: Copy>(&mut self, names: &[(&[u8], T)]) -> Option<T> {
+        self.ws();
+        let rest = &self.s[self.i..];
+        let &(lit, n) = names.iter().find(|(lit, _)| rest.starts_with(lit))?;
+        self.i += lit.len();
+        Some(n)
+    }
     fn key(&mut self) -> Option<Key> {
         self.ws();
         if self.s.get(self.i) == Some(&b'"') {
@@ -116,12 +127,12 @@ impl Scan<'_> {
         self.eat(b'{')?;
         let (mut ty, mut key) = (None, None);
         for last in [false, true] {
-            match self.simple_str()? {
-                "$entity" if ty.is_none() => {
+            match self.name(&[(b"\"$entity\"", true), (b"\"key\"", false)])? {
+                true if ty.is_none() => {
                     self.eat(b':')?;
                     ty = Some(*types.get(self.simple_str()?)?);
                 }
-                "key" if key.is_none() => {
+                false if key.is_none() => {
                     self.eat(b':')?;
                     key = Some(self.key()?);
                 }
@@ -178,6 +189,28 @@ impl Scan<'_> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
+enum Member {
+    Id,
+    Call,
+    Key,
+    Method,
+    Args,
+    Create,
+    Get,
+}
+
+/// The envelope's member names, quoted, in the order they usually come.
+const MEMBERS: &[(&[u8], Member)] = &[
+    (b"\"id\"", Member::Id),
+    (b"\"call\"", Member::Call),
+    (b"\"key\"", Member::Key),
+    (b"\"method\"", Member::Method),
+    (b"\"args\"", Member::Args),
+    (b"\"create\"", Member::Create),
+    (b"\"get\"", Member::Get),
+];
+
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Create,
     Call,
@@ -199,11 +232,11 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
     let mut method: Option<&str> = None;
     let mut args: Option<Vec<Arg>> = None;
     loop {
-        let name = p.simple_str()?;
+        let name = p.name(MEMBERS)?;
         p.eat(b':')?;
         p.ws();
         match name {
-            "id" if id.is_none() => {
+            Member::Id if id.is_none() => {
                 id = Some(if p.s.get(p.i) == Some(&b'"') {
                     let s = p.simple_str()?;
                     let mut o = String::with_capacity(s.len() + 2);
@@ -215,18 +248,18 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
                     ReqId::Int(p.int()?)
                 });
             }
-            "call" | "create" | "get" if kind.is_none() => {
+            Member::Call | Member::Create | Member::Get if kind.is_none() => {
                 let k = match name {
-                    "call" => Kind::Call,
-                    "create" => Kind::Create,
+                    Member::Call => Kind::Call,
+                    Member::Create => Kind::Create,
                     _ => Kind::Get,
                 };
                 let ty = *types.get(p.simple_str()?)?;
                 kind = Some((k, ty));
             }
-            "key" if key.is_none() => key = Some(p.key()?),
-            "method" if method.is_none() => method = Some(p.simple_str()?),
-            "args" if args.is_none() => args = Some(p.args(types)?),
+            Member::Key if key.is_none() => key = Some(p.key()?),
+            Member::Method if method.is_none() => method = Some(p.simple_str()?),
+            Member::Args if args.is_none() => args = Some(p.args(types)?),
             _ => return None,
         }
         p.ws();

@@ -506,6 +506,11 @@ mod tests {
             r#"{"id": "e8", "get": "Account", "key": "a", "extra": 1}"#,
             r#"{"id": "e9", "get": "Account", "key": "a""#,
             r#"["not", "an", "object"]"#,
+            // member names are compared in place, quotes included
+            r#"{"i\u0064": "esc", "get": "Account", "key": "a"}"#,
+            r#"{"idx": "p1", "get": "Account", "key": "a"}"#,
+            r#"{"id": "p2", "get": "Account", "key": "a", "keys": 1}"#,
+            r#"{"id": "p3", "call": "Account", "key": "a", "method": "m", "args": [{"$entityx": "Account", "key": "b"}]}"#,
         ];
         // the fast path reads some arguments as `Arg` shapes, the general one as JSON
         let names: Vec<Arc<str>> = vec![Arc::from("Account"), Arc::from("Shop")];
