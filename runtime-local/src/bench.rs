@@ -47,6 +47,8 @@ pub struct Options {
     pub oracle_requests: usize,
     pub hotel_requests: usize,
     pub oracle: bool,
+    /// Checkpoint cadence of durable runs, in full batches of requests.
+    pub checkpoint_every: usize,
 }
 
 impl Options {
@@ -62,6 +64,7 @@ impl Options {
             oracle_requests: 5_000,
             hotel_requests: 20_000,
             oracle: true,
+            checkpoint_every: CHECKPOINT_EVERY,
         }
     }
     pub fn quick() -> Options {
@@ -78,6 +81,7 @@ impl Options {
 const HELP: &str =
     "stent bench [--quick] [--root DIR] [--workloads a,b,t,hotel] [--keys 10000,1000000]
             [--zipf 0,0.99] [--workers 1,2] [--durable off,on] [--requests N] [--no-oracle]
+            [--checkpoint-every BATCHES]
 Runs the local engine's benchmark suite from the repository root (examples/, python/, tests/gen/)
 and prints one table row per configuration. Build with --release for meaningful figures.";
 
@@ -107,6 +111,9 @@ pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             "--durable" => o.durable = list(&val()?, |x| Some(x == "on"))?,
             "--requests" => o.requests = val()?.parse().map_err(|_| "bad --requests")?,
             "--no-oracle" => o.oracle = false,
+            "--checkpoint-every" => {
+                o.checkpoint_every = val()?.parse().map_err(|_| "bad --checkpoint-every")?
+            }
             other => return Err(format!("unknown argument {other}\n{HELP}")),
         }
     }
@@ -121,6 +128,8 @@ pub struct Run {
     pub p99: Duration,
     pub p999: Duration,
     pub reexecuted: f64,
+    /// How long each checkpoint held up the pipeline.
+    pub checkpoint_stalls: Vec<Duration>,
 }
 
 fn pct(sorted: &[u64], p: f64) -> Duration {
@@ -139,10 +148,14 @@ struct Sink {
     /// Durable batches not yet known durable: (log sequence number, first request index,
     /// requests, when the batch was submitted or its first request arrived).
     pending: Vec<(u64, usize, usize)>,
+    /// Checkpoint cadence in requests.
+    every: usize,
+    /// How long each checkpoint held up the pipeline (the caller of [`Self::batch`]).
+    stalls: Vec<Duration>,
 }
 
 impl Sink {
-    fn new(dir: Option<PathBuf>) -> Result<Sink, String> {
+    fn new(dir: Option<PathBuf>, every: usize) -> Result<Sink, String> {
         let log = match dir {
             None => None,
             Some(d) => {
@@ -157,6 +170,8 @@ impl Sink {
             since_checkpoint: 0,
             line: 1,
             pending: Vec::new(),
+            every: every * BATCH,
+            stalls: Vec::new(),
         })
     }
 
@@ -199,8 +214,9 @@ impl Sink {
         // cadence in requests (CHECKPOINT_EVERY full batches), so that the small batches of
         // the open loop do not checkpoint more often per request than the closed loop
         self.since_checkpoint += lines.len();
-        if self.since_checkpoint >= CHECKPOINT_EVERY * BATCH {
+        if self.since_checkpoint >= self.every {
             self.since_checkpoint = 0;
+            let t = Instant::now();
             self.flush(done)?;
             let Some((dir, log)) = self.log.as_mut() else {
                 return Ok(());
@@ -214,6 +230,7 @@ impl Sink {
             durable::write_checkpoint(dir, &meta, &snapshot::encode_store(engine))
                 .map_err(|e| e.to_string())?;
             log.reset().map_err(|e| e.to_string())?;
+            self.stalls.push(t.elapsed());
         }
         Ok(())
     }
@@ -236,8 +253,9 @@ pub fn closed_loop(
     lines: &[String],
     workers: usize,
     state_dir: Option<PathBuf>,
+    checkpoint_every: usize,
 ) -> Result<Run, String> {
-    let mut sink = Sink::new(state_dir)?;
+    let mut sink = Sink::new(state_dir, checkpoint_every)?;
     let mut stats = Stats::default();
     // submission time of each batch, read when the batch is answered
     let start: Vec<Cell<Instant>> = (0..lines.len().div_ceil(BATCH))
@@ -255,7 +273,7 @@ pub fn closed_loop(
     }
     sink.flush(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
-    Ok(summarize(lat, lines.len(), wall, stats))
+    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
 }
 
 /// Open loop: arrivals at `rate` requests/s; batches take what has arrived (up to BATCH).
@@ -264,9 +282,10 @@ pub fn open_loop(
     lines: &[String],
     workers: usize,
     state_dir: Option<PathBuf>,
+    checkpoint_every: usize,
     rate: f64,
 ) -> Result<Run, String> {
-    let mut sink = Sink::new(state_dir)?;
+    let mut sink = Sink::new(state_dir, checkpoint_every)?;
     let mut stats = Stats::default();
     let mut lat = Vec::with_capacity(lines.len());
     let t0 = Instant::now();
@@ -305,10 +324,16 @@ pub fn open_loop(
     }
     sink.flush(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
-    Ok(summarize(lat, lines.len(), wall, stats))
+    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
 }
 
-fn summarize(mut lat: Vec<u64>, n: usize, wall: f64, stats: Stats) -> Run {
+fn summarize(
+    mut lat: Vec<u64>,
+    n: usize,
+    wall: f64,
+    stats: Stats,
+    checkpoint_stalls: Vec<Duration>,
+) -> Run {
     lat.sort_unstable();
     let spec = stats.committed + stats.reexecuted;
     Run {
@@ -321,6 +346,21 @@ fn summarize(mut lat: Vec<u64>, n: usize, wall: f64, stats: Stats) -> Run {
         } else {
             0.0
         },
+        checkpoint_stalls,
+    }
+}
+
+/// "n checkpoints, stall median/max" of a run, for the notes.
+fn stall_note(stalls: &[Duration]) -> String {
+    let mut ms: Vec<f64> = stalls.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    match ms.last() {
+        None => "no checkpoint".into(),
+        Some(max) => format!(
+            "{} checkpoints, pipeline stall median {:.3} ms, max {max:.3} ms",
+            ms.len(),
+            ms[(ms.len() - 1) / 2]
+        ),
     }
 }
 
@@ -328,7 +368,7 @@ fn summarize(mut lat: Vec<u64>, n: usize, wall: f64, stats: Stats) -> Run {
 pub fn load(engine: &mut Engine, lines: &[String], workers: usize) -> f64 {
     let before = wl::rss_bytes();
     let mut stats = Stats::default();
-    let mut sink = Sink::new(None).expect("in-memory sink");
+    let mut sink = Sink::new(None, CHECKPOINT_EVERY).expect("in-memory sink");
     for chunk in lines.chunks(BATCH * 16) {
         let _ = sink.batch(engine, chunk, 0, workers, &mut stats, &mut |_, _, _| {});
     }
@@ -455,11 +495,13 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                 for &workers in &o.workers {
                     for &dur in &o.durable {
                         let dir = dur.then(|| tmp.join("state"));
-                        let run = closed_loop(&mut engine, &timed, workers, dir.clone())?;
+                        let every = o.checkpoint_every;
+                        let run = closed_loop(&mut engine, &timed, workers, dir.clone(), every)?;
                         let open = if dur {
                             let r = run.throughput / 2.0;
                             let n = (r as usize).max(1000).min(timed.len());
-                            Some((r, open_loop(&mut engine, &timed[..n], workers, dir, r)?))
+                            let t = &timed[..n];
+                            Some((r, open_loop(&mut engine, t, workers, dir, every, r)?))
                         } else {
                             None
                         };
@@ -487,6 +529,20 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         );
                         eprintln!("{row}");
                         rows.push(row);
+                        if dur {
+                            let name = kind.name();
+                            let mut note = format!(
+                                "{name} {keys} keys w{workers} durable, checkpoint every {} \
+                                 requests: closed loop {}",
+                                o.checkpoint_every * BATCH,
+                                stall_note(&run.checkpoint_stalls)
+                            );
+                            if let Some((_, x)) = &open {
+                                note +=
+                                    &format!("; open loop {}", stall_note(&x.checkpoint_stalls));
+                            }
+                            notes.push(note);
+                        }
                     }
                 }
             }
