@@ -5,9 +5,11 @@
 //!   lines in, [`parallel::execute_batch`] (parse, execute, validate, render) in batches of
 //!   [`BATCH`], JSON result lines out; with durability, each batch is appended to the real
 //!   request log with an fsync (group commit) before its results count as answered, and a
-//!   checkpoint is written every [`CHECKPOINT_EVERY`] × [`BATCH`] requests — all inside the timed
-//!   region. The log is written by its own thread (`logthread.rs`): batch k's fsync overlaps
-//!   batch k+1's execution, and a batch counts as answered when its fsync completed.
+//!   checkpoint is taken every [`CHECKPOINT_EVERY`] × [`BATCH`] requests (`--checkpoint-every`)
+//!   — all inside the timed region. As in `stent run`, a checkpoint stalls the pipeline only for
+//!   a store snapshot and a log rotation; it is written in the background (`checkpointer.rs`).
+//!   The log is written by its own thread (`logthread.rs`): batch k's fsync overlaps batch
+//!   k+1's execution, and a batch counts as answered when its fsync completed.
 //! * Closed loop: the client keeps one batch outstanding; a request's latency is the service
 //!   time of its batch (submission to answered, fsync included).
 //! * Open loop (durable runs): requests arrive at fixed times at half the measured closed-loop
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 use stent_ir::v1::Program;
 
 use crate::bench_workload::{self as wl, Kind};
+use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
 use crate::logthread::LogThread;
@@ -150,6 +153,7 @@ struct Sink {
     pending: Vec<(u64, usize, usize)>,
     /// Checkpoint cadence in requests.
     every: usize,
+    ck: Checkpointer,
     /// How long each checkpoint held up the pipeline (the caller of [`Self::batch`]).
     stalls: Vec<Duration>,
 }
@@ -161,7 +165,7 @@ impl Sink {
             Some(d) => {
                 let _ = std::fs::remove_dir_all(&d);
                 std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
-                let log = Log::open(&d).map_err(|e| e.to_string())?.0;
+                let log = Log::open(&d, 0).map_err(|e| e.to_string())?.0;
                 Some((d.clone(), LogThread::new(log)))
             }
         };
@@ -171,6 +175,7 @@ impl Sink {
             line: 1,
             pending: Vec::new(),
             every: every * BATCH,
+            ck: Checkpointer::default(),
             stalls: Vec::new(),
         })
     }
@@ -210,39 +215,44 @@ impl Sink {
         while self.pending.len() > 1 {
             let (s, f, n) = self.pending.remove(0);
             done(f, n, log.wait(s).map_err(|e| e.to_string())?);
+            self.ck.durable(s);
         }
         // cadence in requests (CHECKPOINT_EVERY full batches), so that the small batches of
-        // the open loop do not checkpoint more often per request than the closed loop
+        // the open loop do not checkpoint more often per request than the closed loop; a
+        // checkpoint still being written postpones the next one
         self.since_checkpoint += lines.len();
-        if self.since_checkpoint >= self.every {
+        if self.since_checkpoint >= self.every && !self.ck.busy().map_err(|e| e.to_string())? {
             self.since_checkpoint = 0;
             let t = Instant::now();
-            self.flush(done)?;
             let Some((dir, log)) = self.log.as_mut() else {
                 return Ok(());
             };
+            // as `stent run` does (pipeline.rs): snapshot + rotation here, the rest in the
+            // background once this batch is durable
             let meta = CheckpointMeta {
                 next_line: self.line,
                 results_len: 0,
                 requests: self.line - 1,
                 errors: 0,
+                first_segment: log.rotate().map_err(|e| e.to_string())?,
             };
-            durable::write_checkpoint(dir, &meta, &snapshot::encode_store(engine))
-                .map_err(|e| e.to_string())?;
-            log.reset().map_err(|e| e.to_string())?;
+            let snap = snapshot::StoreSnapshot::of(engine);
+            self.ck.start(dir.clone(), meta, snap, None, seq);
             self.stalls.push(t.elapsed());
         }
         Ok(())
     }
 
-    /// Waits for every queued batch to be durable and answers it.
-    fn flush(&mut self, done: &mut impl FnMut(usize, usize, Instant)) -> Result<(), String> {
+    /// Waits for every queued batch to be durable and answers it, then for the checkpoint in
+    /// flight (the end of a run).
+    fn finish(&mut self, done: &mut impl FnMut(usize, usize, Instant)) -> Result<(), String> {
         if let Some((_, log)) = self.log.as_mut() {
             for (s, f, n) in self.pending.drain(..) {
                 done(f, n, log.wait(s).map_err(|e| e.to_string())?);
+                self.ck.durable(s);
             }
         }
-        Ok(())
+        self.ck.finish().map_err(|e| e.to_string())
     }
 }
 
@@ -271,7 +281,7 @@ pub fn closed_loop(
         start[i].set(Instant::now());
         sink.batch(engine, chunk, i * BATCH, workers, &mut stats, &mut done)?;
     }
-    sink.flush(&mut done)?;
+    sink.finish(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
     Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
 }
@@ -322,7 +332,7 @@ pub fn open_loop(
         )?;
         next = end;
     }
-    sink.flush(&mut done)?;
+    sink.finish(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
     Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
 }

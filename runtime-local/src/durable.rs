@@ -1,17 +1,42 @@
-//! Durability: a CRC-checked request/outcome log with group commit, and atomic checkpoints.
+//! Durability: a CRC-checked request/outcome log with group commit, rotated into segments, and
+//! atomic checkpoints written in the background.
 //!
 //! Why this shape: the executor is deterministic (requests apply in input order), so the log
 //! need not hold state changes — it holds each accepted batch's workload lines and the result
 //! lines they produced. It is fsynced before any result of the batch is written to the results
 //! file (acknowledgment). Recovery loads the last checkpoint (state, next workload line, results
-//! file length), truncates the results file to that length, and replays logged batches after it
-//! — re-executing them to rebuild state and re-appending their logged results — so each request
-//! id is answered exactly once and none is applied twice. Torn tails are truncated with a
-//! warning; a checkpoint whose checksum fails is an error, never loaded.
+//! file length, first uncovered segment), truncates the results file to that length, and replays
+//! the logged batches after it — re-executing them to rebuild state and re-appending their
+//! logged results — so each request id is answered exactly once and none is applied twice.
 //!
-//! Log record:        [len u32][crc32 u32][payload]
-//! Checkpoint file:   "STCK" [version u32][crc32 u32][len u64][payload], written to a temp
-//!                    file, fsynced, renamed over `checkpoint`, directory fsynced.
+//! On disk (`STATE_DIR/`):
+//!
+//! ```text
+//! manifest, program.pb          what the dir belongs to (bind_state_dir)
+//! requests-NNNNNNNNNN.log       log segment N (10 decimal digits, N >= 1), records appended:
+//!                               [len u32][crc32 u32][payload: next_line u64, n u32,
+//!                                n × (line u64, text bytes, result bytes)]
+//! requests.log                  a pre-rotation state dir's log: read as segment 0
+//! checkpoint                    "STCK" [version u32 = 2][crc32 u32][len u64][payload:
+//!                                next_line, results_len, requests, errors, first_segment
+//!                                (u64 each), store]; version 1 lacks first_segment
+//! checkpoint.tmp                a checkpoint being written (never read)
+//! ```
+//!
+//! Checkpoints do not stall the pipeline (`checkpointer.rs`): at a checkpoint the executor
+//! copies the committed store (its states are `Arc`-shared and immutable, so this copies a hash
+//! table, not the data) and rotates the log to segment S+1; a background thread encodes the
+//! copy, waits until the records before the rotation are durable and their results written,
+//! fsyncs the results file, writes `checkpoint.tmp`, fsyncs it, renames it over `checkpoint`,
+//! fsyncs the directory, and only then deletes the segments before S+1. Crash windows: before
+//! the rename, the old checkpoint and every segment after it are still there; after it, the
+//! new checkpoint names S+1 as its first segment, so recovery deletes any leftover earlier
+//! segment and skips nothing it needs (records covered by a checkpoint are skipped in any case,
+//! by line number). Segment S+1 is created (directory fsynced) only after segment S is synced,
+//! so the live segments are always consecutive: a gap is refused ([`RuntimeError::CorruptLog`]).
+//! A torn tail or a corrupt record is truncated with a warning naming its segment, and the
+//! segments after it are deleted with a warning (their requests are executed again); a
+//! checkpoint whose checksum fails is an error, never loaded.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -19,6 +44,7 @@ use std::path::{Path, PathBuf};
 
 use crate::RuntimeError;
 
+/// The log of a state dir written before rotation (segment 0; see [`segment_path`]).
 pub const LOG_FILE: &str = "requests.log";
 pub const CHECKPOINT_FILE: &str = "checkpoint";
 
@@ -97,12 +123,13 @@ pub fn encode_record<'a>(
 }
 
 impl LogRecord {
+    /// With the 8 header bytes reserved, as [`encode_record`].
     fn encode(&self) -> Vec<u8> {
         let e = self
             .entries
             .iter()
             .map(|(n, l, r)| (*n, l.as_str(), r.as_str()));
-        encode_record(self.next_line, self.entries.len(), e).split_off(8)
+        encode_record(self.next_line, self.entries.len(), e)
     }
     fn decode(p: &[u8]) -> Option<LogRecord> {
         let mut c = Cursor { b: p, i: 0 };
@@ -117,57 +144,163 @@ impl LogRecord {
 }
 
 pub struct Log {
+    dir: PathBuf,
+    /// The segment appended to.
+    seg: u64,
     file: File,
+    /// Written records not yet synced.
+    dirty: bool,
 }
 
 fn io(path: &Path, e: std::io::Error) -> RuntimeError {
     RuntimeError::Io(format!("{}: {e}", path.display()))
 }
 
-impl Log {
-    /// Opens the log, returning its intact records; a torn or corrupt tail is truncated with a
-    /// warning on stderr.
-    pub fn open(dir: &Path) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
-        let path = dir.join(LOG_FILE);
-        let created = !path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
-        if created {
-            // Make the new file's directory entry durable before records are acknowledged.
-            sync_dir(dir);
+/// The file of log segment `n`: `requests-NNNNNNNNNN.log`, or for `n = 0` the single
+/// `requests.log` of a state dir written before log rotation (read as the first segment).
+pub fn segment_path(dir: &Path, n: u64) -> PathBuf {
+    if n == 0 {
+        dir.join(LOG_FILE)
+    } else {
+        dir.join(format!("requests-{n:010}.log"))
+    }
+}
+
+fn segment_number(name: &str) -> Option<u64> {
+    if name == LOG_FILE {
+        return Some(0);
+    }
+    let d = name.strip_prefix("requests-")?.strip_suffix(".log")?;
+    d.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
+    d.parse().ok()
+}
+
+/// The log segments in `dir`, in order.
+pub fn list_segments(dir: &Path) -> Result<Vec<u64>, RuntimeError> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let e = e.map_err(|e| io(dir, e))?;
+        if let Some(n) = e.file_name().to_str().and_then(segment_number) {
+            v.push(n);
         }
-        let mut buf = Vec::new();
-        file.read_to_end(&mut buf).map_err(|e| io(&path, e))?;
-        let mut records = Vec::new();
-        let mut c = Cursor { b: &buf, i: 0 };
-        let mut good = 0usize;
-        while c.i < buf.len() {
-            let rec = (|| {
-                let len = c.u32()? as usize;
-                let crc = c.u32()?;
-                let payload = c.take(len)?;
-                (crc32fast::hash(payload) == crc).then_some(())?;
-                LogRecord::decode(payload)
-            })();
-            match rec {
-                Some(r) => {
-                    records.push(r);
-                    good = c.i;
-                }
-                None => break,
+    }
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Deletes the segments before `first` (covered by a durable checkpoint), then syncs the dir.
+pub fn delete_segments_before(dir: &Path, first: u64) -> Result<(), RuntimeError> {
+    let old: Vec<u64> = list_segments(dir)?
+        .into_iter()
+        .filter(|n| *n < first)
+        .collect();
+    for n in &old {
+        let p = segment_path(dir, *n);
+        fs::remove_file(&p).map_err(|e| io(&p, e))?;
+    }
+    if !old.is_empty() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// The intact records at the start of a segment's bytes, and their length in bytes.
+fn parse_records(buf: &[u8]) -> (Vec<LogRecord>, usize) {
+    let mut records = Vec::new();
+    let mut c = Cursor { b: buf, i: 0 };
+    let mut good = 0usize;
+    while c.i < buf.len() {
+        let rec = (|| {
+            let len = c.u32()? as usize;
+            let crc = c.u32()?;
+            let payload = c.take(len)?;
+            (crc32fast::hash(payload) == crc).then_some(())?;
+            LogRecord::decode(payload)
+        })();
+        match rec {
+            Some(r) => {
+                records.push(r);
+                good = c.i;
             }
+            None => break,
         }
+    }
+    (records, good)
+}
+
+/// What the log holds from segment `first` on (segments before it are covered by the
+/// checkpoint): the intact records in order, the segments read, and where the first damage is.
+pub struct LogScan {
+    pub records: Vec<LogRecord>,
+    /// (segment, intact bytes, file bytes) of each segment read; reading stops at the first
+    /// damaged one.
+    segments: Vec<(u64, usize, usize)>,
+    /// Segments after the damaged one (their records follow the damage and are dropped).
+    after_damage: Vec<u64>,
+}
+
+/// Reads the log from segment `first` on without changing anything. A gap in the segment
+/// numbers is [`RuntimeError::CorruptLog`]: acknowledged records would be missing.
+pub fn scan_log(dir: &Path, first: u64) -> Result<LogScan, RuntimeError> {
+    let live: Vec<u64> = list_segments(dir)?
+        .into_iter()
+        .filter(|n| *n >= first)
+        .collect();
+    // Segments are created in order (n + 1 only after n is durable) and deleted only below a
+    // durable checkpoint's first segment, so the live ones are consecutive from `first` (from 0
+    // or 1 without a checkpoint). Empty is fine: a crash before the first segment was created.
+    let want = if first == 0 {
+        live.first().map(|n| (*n).min(1))
+    } else {
+        Some(first)
+    };
+    let mut expect = want.unwrap_or(0);
+    for n in &live {
+        if *n != expect {
+            return Err(RuntimeError::CorruptLog(format!(
+                "{} is missing (found {}): acknowledged requests may be lost",
+                segment_path(dir, expect).display(),
+                segment_path(dir, *n).display()
+            )));
+        }
+        expect += 1;
+    }
+    let mut scan = LogScan {
+        records: Vec::new(),
+        segments: Vec::new(),
+        after_damage: Vec::new(),
+    };
+    for (i, n) in live.iter().enumerate() {
+        let path = segment_path(dir, *n);
+        let buf = fs::read(&path).map_err(|e| io(&path, e))?;
+        let (records, good) = parse_records(&buf);
+        scan.records.extend(records);
+        scan.segments.push((*n, good, buf.len()));
         if good < buf.len() {
+            scan.after_damage = live[i + 1..].to_vec();
+            break;
+        }
+    }
+    Ok(scan)
+}
+
+impl Log {
+    /// Opens the log for recovery, returning the intact records from segment `first` on (the
+    /// checkpoint's first uncovered segment; 0 without a checkpoint). Segments before `first`
+    /// are leftovers of a crash between a checkpoint and their deletion, and are deleted. A torn
+    /// or corrupt record is truncated with a warning on stderr, and the segments after it are
+    /// deleted with a warning. Appends go to the last remaining segment (created if none).
+    pub fn open(dir: &Path, first: u64) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
+        delete_segments_before(dir, first)?;
+        let scan = scan_log(dir, first)?;
+        if let Some(&(n, good, len)) = scan.segments.last().filter(|s| s.1 < s.2) {
             // Dropping intact records after a corrupt one is safe, not just convenient: the
             // manifest guarantees the workload is unchanged and execution is deterministic, so
             // the dropped batches are executed again and give byte-identical results (which
             // recovery re-writes after truncating the results file to the checkpoint's length).
-            let what = if tail_is_torn(&buf[good..]) {
+            let path = segment_path(dir, n);
+            let buf = fs::read(&path).map_err(|e| io(&path, e))?;
+            let what = if tail_is_torn(&buf[good..]) && scan.after_damage.is_empty() {
                 "a torn log tail (a crash during an append)"
             } else {
                 "a corrupt log record (checksum mismatch); the requests after it are executed again"
@@ -175,15 +308,75 @@ impl Log {
             eprintln!(
                 "warning: {}: truncating {what} at byte {good} ({} bytes dropped)",
                 path.display(),
-                buf.len() - good
+                len - good
             );
-            file.set_len(good as u64).map_err(|e| io(&path, e))?;
-            file.sync_all().map_err(|e| io(&path, e))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io(&path, e))?;
+            f.set_len(good as u64).map_err(|e| io(&path, e))?;
+            f.sync_all().map_err(|e| io(&path, e))?;
+            for m in &scan.after_damage {
+                let p = segment_path(dir, *m);
+                let bytes = fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                eprintln!(
+                    "warning: {}: removing a log segment that follows the damaged {} ({bytes} \
+                     bytes); its requests are executed again",
+                    p.display(),
+                    path.display()
+                );
+                fs::remove_file(&p).map_err(|e| io(&p, e))?;
+            }
+            sync_dir(dir);
         }
-        use std::io::Seek;
-        file.seek(std::io::SeekFrom::End(0))
+        let log = match scan.segments.last() {
+            Some(&(n, _, _)) => {
+                let path = segment_path(dir, n);
+                let file = OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| io(&path, e))?;
+                Log {
+                    dir: dir.to_path_buf(),
+                    seg: n,
+                    file,
+                    dirty: false,
+                }
+            }
+            None => Log::create(dir, first.max(1))?,
+        };
+        Ok((log, scan.records))
+    }
+
+    /// Creates segment `n` (its directory entry durable before any record in it is
+    /// acknowledged).
+    fn create(dir: &Path, n: u64) -> Result<Log, RuntimeError> {
+        let path = segment_path(dir, n);
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(&path)
             .map_err(|e| io(&path, e))?;
-        Ok((Log { file }, records))
+        sync_dir(dir);
+        Ok(Log {
+            dir: dir.to_path_buf(),
+            seg: n,
+            file,
+            dirty: false,
+        })
+    }
+
+    /// The segment appended to.
+    pub fn segment(&self) -> u64 {
+        self.seg
+    }
+
+    /// Syncs this segment and continues in a new one; its number. Records before the rotation
+    /// stay in the older segments until a checkpoint covering them is durable.
+    pub fn rotate(&mut self) -> Result<u64, RuntimeError> {
+        self.sync()?;
+        *self = Log::create(&self.dir, self.seg + 1)?;
+        Ok(self.seg)
     }
 
     /// Appends a record and fsyncs (one fsync per batch: group commit).
@@ -199,33 +392,24 @@ impl Log {
         b[..4].copy_from_slice(&len.to_le_bytes());
         b[4..8].copy_from_slice(&crc.to_le_bytes());
         let e = |e| RuntimeError::Io(format!("log: {e}"));
+        self.dirty = true;
         self.file.write_all(&b).map_err(e)
     }
 
     /// Appends a record without syncing (see [`Self::sync`]).
     pub fn write(&mut self, rec: &LogRecord) -> Result<(), RuntimeError> {
-        let p = rec.encode();
-        let mut b = Vec::with_capacity(p.len() + 8);
-        put_u32(&mut b, p.len() as u32);
-        put_u32(&mut b, crc32fast::hash(&p));
-        b.extend_from_slice(&p);
-        let e = |e| RuntimeError::Io(format!("log: {e}"));
-        self.file.write_all(&b).map_err(e)
+        self.write_framed(rec.encode())
     }
 
     /// Makes every written record durable.
     pub fn sync(&mut self) -> Result<(), RuntimeError> {
+        if !self.dirty {
+            return Ok(());
+        }
         let e = |e| RuntimeError::Io(format!("log: {e}"));
-        self.file.sync_data().map_err(e)
-    }
-
-    /// Empties the log (after a checkpoint covering every record).
-    pub fn reset(&mut self) -> Result<(), RuntimeError> {
-        let e = |e| RuntimeError::Io(format!("log: {e}"));
-        self.file.set_len(0).map_err(e)?;
-        use std::io::Seek;
-        self.file.seek(std::io::SeekFrom::Start(0)).map_err(e)?;
-        self.file.sync_all().map_err(e)
+        self.file.sync_data().map_err(e)?;
+        self.dirty = false;
+        Ok(())
     }
 }
 
@@ -246,21 +430,36 @@ pub struct CheckpointMeta {
     pub results_len: u64,
     pub requests: u64,
     pub errors: u64,
+    /// The first log segment the checkpoint does not cover (the one its rotation opened);
+    /// the segments before it are deleted once the checkpoint is durable. 0 in a version-1
+    /// checkpoint (written before rotation): every segment is read, covered records skipped.
+    pub first_segment: u64,
 }
 
 const MAGIC: &[u8; 4] = b"STCK";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 pub fn write_checkpoint(
     dir: &Path,
     meta: &CheckpointMeta,
     state: &[u8],
 ) -> Result<(), RuntimeError> {
+    write_checkpoint_then(dir, meta, state, || {})
+}
+
+/// [`write_checkpoint`], calling `before_rename` once the temp file is durable (a test hook).
+pub fn write_checkpoint_then(
+    dir: &Path,
+    meta: &CheckpointMeta,
+    state: &[u8],
+    before_rename: impl FnOnce(),
+) -> Result<(), RuntimeError> {
     let mut p = Vec::with_capacity(state.len() + 32);
     put_u64(&mut p, meta.next_line);
     put_u64(&mut p, meta.results_len);
     put_u64(&mut p, meta.requests);
     put_u64(&mut p, meta.errors);
+    put_u64(&mut p, meta.first_segment);
     p.extend_from_slice(state);
     let mut b = Vec::with_capacity(p.len() + 20);
     b.extend_from_slice(MAGIC);
@@ -274,6 +473,7 @@ pub fn write_checkpoint(
     f.write_all(&b).map_err(|e| io(&tmp, e))?;
     f.sync_all().map_err(|e| io(&tmp, e))?;
     drop(f);
+    before_rename();
     fs::rename(&tmp, &fin).map_err(|e| io(&fin, e))?;
     sync_dir(dir);
     Ok(())
@@ -292,7 +492,8 @@ pub fn read_checkpoint(dir: &Path) -> Result<Option<(CheckpointMeta, Vec<u8>)>, 
     if c.take(4) != Some(MAGIC.as_slice()) {
         return Err(corrupt("bad magic"));
     }
-    if c.u32() != Some(VERSION) {
+    let version = c.u32();
+    if !matches!(version, Some(1 | VERSION)) {
         return Err(corrupt("unsupported version"));
     }
     let crc = c.u32().ok_or_else(|| corrupt("truncated header"))?;
@@ -311,6 +512,7 @@ pub fn read_checkpoint(dir: &Path) -> Result<Option<(CheckpointMeta, Vec<u8>)>, 
             results_len: c.u64()?,
             requests: c.u64()?,
             errors: c.u64()?,
+            first_segment: if version == Some(1) { 0 } else { c.u64()? },
         })
     })()
     .ok_or_else(|| corrupt("truncated"))?;
@@ -447,9 +649,10 @@ pub fn bind_state_dir(
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let log_len = fs::metadata(dir.join(LOG_FILE))
-                .map(|m| m.len())
-                .unwrap_or(0);
+            let log_len: u64 = list_segments(dir)?
+                .iter()
+                .map(|n| fs::metadata(segment_path(dir, *n)).map_or(0, |m| m.len()))
+                .sum();
             if dir.join(CHECKPOINT_FILE).exists() || log_len > 0 {
                 return Err(RuntimeError::Mismatch(format!(
                     "{} holds a checkpoint or log but no {MANIFEST_FILE}: not a state dir this \
@@ -479,27 +682,105 @@ pub fn read_program(dir: &Path) -> Result<stent_ir::v1::Program, RuntimeError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn log_roundtrip_and_torn_tail() {
-        let dir = std::env::temp_dir().join(format!("stent-log-{}", std::process::id()));
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("stent-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
-        let rec = LogRecord {
-            next_line: 3,
-            entries: vec![(1, "{}".into(), "{\"id\": 1}".into())],
-        };
-        {
-            let (mut log, recs) = Log::open(&dir).unwrap();
-            assert!(recs.is_empty());
-            log.append(&rec).unwrap();
-            log.append(&rec).unwrap();
+        dir
+    }
+
+    fn rec(next_line: u64) -> LogRecord {
+        LogRecord {
+            next_line,
+            entries: vec![(next_line - 1, "{}".into(), "{\"id\": 1}".into())],
         }
-        let path = dir.join(LOG_FILE);
+    }
+
+    #[test]
+    fn log_roundtrip_and_torn_tail() {
+        let dir = scratch("log");
+        {
+            let (mut log, recs) = Log::open(&dir, 0).unwrap();
+            assert!(recs.is_empty());
+            log.append(&rec(3)).unwrap();
+            log.append(&rec(3)).unwrap();
+        }
+        let path = segment_path(&dir, 1);
         let len = fs::metadata(&path).unwrap().len();
         let f = OpenOptions::new().write(true).open(&path).unwrap();
         f.set_len(len - 3).unwrap();
-        let (_, recs) = Log::open(&dir).unwrap();
-        assert_eq!(recs, vec![rec]);
+        let (_, recs) = Log::open(&dir, 0).unwrap();
+        assert_eq!(recs, vec![rec(3)]);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rotated_segments_are_read_in_order_and_covered_ones_deleted() {
+        let dir = scratch("segments");
+        {
+            let (mut log, _) = Log::open(&dir, 0).unwrap();
+            log.append(&rec(2)).unwrap();
+            assert_eq!(log.rotate().unwrap(), 2);
+            log.append(&rec(3)).unwrap();
+            assert_eq!(log.rotate().unwrap(), 3);
+            log.append(&rec(4)).unwrap();
+        }
+        assert_eq!(list_segments(&dir).unwrap(), vec![1, 2, 3]);
+        let (_, recs) = Log::open(&dir, 0).unwrap();
+        assert_eq!(recs, vec![rec(2), rec(3), rec(4)]);
+        // a checkpoint whose first segment is 3 covers 1 and 2: leftovers are deleted
+        let (log, recs) = Log::open(&dir, 3).unwrap();
+        assert_eq!((recs, log.segment()), (vec![rec(4)], 3));
+        assert_eq!(list_segments(&dir).unwrap(), vec![3]);
+        // a checkpoint naming a segment not yet created (crash before the rotation's file)
+        drop(log);
+        let (log, recs) = Log::open(&dir, 4).unwrap();
+        assert_eq!((recs.len(), log.segment()), (0, 4));
+        assert_eq!(list_segments(&dir).unwrap(), vec![4]);
+        // a gap is refused
+        fs::write(segment_path(&dir, 6), b"").unwrap();
+        assert!(matches!(
+            Log::open(&dir, 4),
+            Err(RuntimeError::CorruptLog(_))
+        ));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn version_1_checkpoint_is_read() {
+        let dir = scratch("ck-v1");
+        let meta = CheckpointMeta {
+            next_line: 5,
+            results_len: 6,
+            requests: 7,
+            errors: 8,
+            first_segment: 9,
+        };
+        write_checkpoint(&dir, &meta, b"state").unwrap();
+        assert_eq!(
+            read_checkpoint(&dir).unwrap(),
+            Some((meta.clone(), b"state".to_vec()))
+        );
+        // the same checkpoint in version 1 (no first_segment)
+        let mut p = Vec::new();
+        for v in [5u64, 6, 7, 8] {
+            put_u64(&mut p, v);
+        }
+        p.extend_from_slice(b"state");
+        let mut b = MAGIC.to_vec();
+        put_u32(&mut b, 1);
+        put_u32(&mut b, crc32fast::hash(&p));
+        put_u64(&mut b, p.len() as u64);
+        b.extend_from_slice(&p);
+        fs::write(dir.join(CHECKPOINT_FILE), b).unwrap();
+        let want = CheckpointMeta {
+            first_segment: 0,
+            ..meta
+        };
+        assert_eq!(
+            read_checkpoint(&dir).unwrap(),
+            Some((want, b"state".to_vec()))
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -21,6 +21,7 @@
 pub mod bench;
 pub mod bench_workload;
 pub mod builtins;
+pub mod checkpointer;
 pub mod durable;
 pub mod engine;
 pub mod fastreq;
@@ -115,6 +116,8 @@ pub enum RuntimeError {
     Io(String),
     #[error("corrupt checkpoint (refusing to load it): {0}")]
     CorruptCheckpoint(String),
+    #[error("corrupt request log (refusing to resume): {0}")]
+    CorruptLog(String),
     #[error("state dir does not match this run: {0}")]
     Mismatch(String),
     #[error("arrow: {0}")]

@@ -5,7 +5,8 @@
 //! [`LogThread::wait`] says its record is durable (exactly-once is unchanged: recovery replays
 //! every record in the log, released or not, see `durable.rs`). The engine state may run
 //! ahead of the log by the batches in flight; that state is never persisted before they are
-//! durable, because a checkpoint first drains the log ([`LogThread::reset`]).
+//! durable, because a checkpoint is written only once its last batch has been released
+//! (`checkpointer.rs`). [`LogThread::rotate`] starts a new log segment at a checkpoint.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
@@ -18,13 +19,13 @@ use crate::durable::Log;
 enum Cmd {
     /// A record from [`crate::durable::encode_record`].
     Append(Vec<u8>),
-    Reset,
+    /// Sync the segment and continue in the next one.
+    Rotate,
 }
 
 enum Done {
     /// `n` more records are durable, as of `at`.
     Synced(u64, Instant),
-    Reset,
     Failed(RuntimeError),
 }
 
@@ -36,6 +37,8 @@ pub struct LogThread {
     durable: u64,
     /// (records durable up to this sequence number, when), for [`Self::wait`].
     syncs: VecDeque<(u64, Instant)>,
+    /// The segment records are appended to (once the queued rotations are done).
+    segment: u64,
 }
 
 fn run(mut log: Log, rx: mpsc::Receiver<Cmd>, tx: mpsc::Sender<Done>) {
@@ -50,10 +53,11 @@ fn run(mut log: Log, rx: mpsc::Receiver<Cmd>, tx: mpsc::Sender<Done>) {
                     *n += 1;
                     Ok(None)
                 }
-                Cmd::Reset => {
-                    // every command before a reset has been synced by the caller's wait
-                    log.reset()?;
-                    Ok(Some(Done::Reset))
+                Cmd::Rotate => {
+                    // the records before the rotation are synced with the old segment
+                    log.rotate()?;
+                    let synced = std::mem::take(n);
+                    Ok((synced > 0).then(|| Done::Synced(synced, Instant::now())))
                 }
             }
         };
@@ -87,6 +91,7 @@ impl LogThread {
     pub fn new(log: Log) -> LogThread {
         let (tx, crx) = mpsc::channel();
         let (dtx, rx) = mpsc::channel();
+        let segment = log.segment();
         let handle = std::thread::spawn(move || run(log, crx, dtx));
         LogThread {
             tx: Some(tx),
@@ -95,6 +100,7 @@ impl LogThread {
             submitted: 0,
             durable: 0,
             syncs: VecDeque::new(),
+            segment,
         }
     }
 
@@ -141,15 +147,12 @@ impl LogThread {
             .unwrap_or_else(Instant::now))
     }
 
-    /// Waits for every queued record, then empties the log (after a checkpoint).
-    pub fn reset(&mut self) -> Result<(), RuntimeError> {
-        self.wait(self.submitted)?;
-        self.send(Cmd::Reset)?;
-        loop {
-            if let Done::Reset = self.recv()? {
-                return Ok(());
-            }
-        }
+    /// Continues the log in a new segment after the records queued so far (which stay in the
+    /// older segments); the new segment's number. Does not wait.
+    pub fn rotate(&mut self) -> Result<u64, RuntimeError> {
+        self.send(Cmd::Rotate)?;
+        self.segment += 1;
+        Ok(self.segment)
     }
 
     pub fn submitted(&self) -> u64 {

@@ -12,6 +12,7 @@ use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use stent_ir::v1::Program;
 
+use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
 use crate::logthread::LogThread;
@@ -86,15 +87,45 @@ struct Durable {
     /// The last batch's results, released once its log record (this sequence number) is
     /// durable: meanwhile the next batch executes (see `logthread.rs`).
     pending: Option<(u64, RecordBatch)>,
+    /// The results file's length once every executed batch's results are written.
+    results_end: u64,
+    ck: Checkpointer,
 }
 
 impl Durable {
-    /// Waits for the pending batch's record to be durable, then writes its results.
+    /// Waits for the pending batch's record to be durable, then writes its results (and lets
+    /// a checkpoint waiting for that batch proceed).
     fn release(&mut self, w: &mut impl Write, out: &Path) -> Result<(), RuntimeError> {
         if let Some((seq, results)) = self.pending.take() {
             self.log.wait(seq)?;
             write_results(w, &results, out)?;
+            if self.ck.waits_for(seq) {
+                w.flush().map_err(ioe(out))?; // the checkpointer fsyncs the file, not the buffer
+                self.ck.durable(seq);
+            }
         }
+        Ok(())
+    }
+
+    /// Starts a background checkpoint of the state after the last executed batch (whose
+    /// record is the last one submitted): snapshot, log rotation, then `checkpointer.rs`.
+    fn checkpoint(
+        &mut self,
+        engine: &Engine,
+        meta: &CheckpointMeta,
+        out_file: &File,
+        out: &Path,
+    ) -> Result<(), RuntimeError> {
+        let m = CheckpointMeta {
+            results_len: self.results_end,
+            first_segment: self.log.rotate()?,
+            ..meta.clone()
+        };
+        let results = out_file.try_clone().map_err(ioe(out))?;
+        let snap = snapshot::StoreSnapshot::of(engine);
+        let seq = self.log.submitted();
+        self.ck.start(self.dir.clone(), m, snap, Some(results), seq);
+        self.since_checkpoint = 0;
         Ok(())
     }
 }
@@ -123,12 +154,13 @@ fn recover(
         results_len: 0,
         requests: 0,
         errors: 0,
+        first_segment: 0,
     };
     if let Some((m, state)) = durable::read_checkpoint(dir)? {
         snapshot::decode_store(engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
         meta = m;
     }
-    let (log, records) = Log::open(dir)?;
+    let (log, records) = Log::open(dir, meta.first_segment)?;
     let mut replay = Vec::new();
     for rec in records {
         if rec.next_line <= meta.next_line {
@@ -151,26 +183,6 @@ fn recover(
     Ok((log, meta, replay))
 }
 
-fn checkpoint(
-    engine: &Engine,
-    d: &mut Durable,
-    out: &mut File,
-    meta: &CheckpointMeta,
-    out_path: &Path,
-) -> Result<(), RuntimeError> {
-    out.flush().map_err(ioe(out_path))?;
-    out.sync_data().map_err(ioe(out_path))?;
-    let len = out.stream_position().map_err(ioe(out_path))?;
-    let m = CheckpointMeta {
-        results_len: len,
-        ..meta.clone()
-    };
-    durable::write_checkpoint(&d.dir, &m, &snapshot::encode_store(engine))?;
-    d.log.reset()?;
-    d.since_checkpoint = 0;
-    Ok(())
-}
-
 /// Runs a workload file against `program`, writing one result line per request to `out` and,
 /// with `state_out`, the final state dump. With `opts.state_dir`, the run is durable and
 /// resumable (exactly-once across crashes; see `durable`).
@@ -188,6 +200,7 @@ pub fn run_workload(
         results_len: 0,
         requests: 0,
         errors: 0,
+        first_segment: 0,
     };
     let mut durable_state = None;
     let mut out_file;
@@ -206,9 +219,7 @@ pub fn run_workload(
             .open(out)
             .map_err(ioe(out))?;
         let have = out_file.metadata().map_err(ioe(out))?.len();
-        let ck_len = durable::read_checkpoint(dir)?
-            .map(|(m, _)| m.results_len)
-            .unwrap_or(0);
+        let ck_len = meta.results_len;
         if have < ck_len {
             return Err(RuntimeError::Mismatch(format!(
                 "{} is shorter than the checkpoint says ({have} < {ck_len} bytes)",
@@ -217,15 +228,19 @@ pub fn run_workload(
         }
         out_file.set_len(ck_len).map_err(ioe(out))?;
         out_file.seek(SeekFrom::End(0)).map_err(ioe(out))?;
+        let mut results_end = ck_len;
         for r in &replay {
             out_file.write_all(r.as_bytes()).map_err(ioe(out))?;
             out_file.write_all(b"\n").map_err(ioe(out))?;
+            results_end += r.len() as u64 + 1;
         }
         durable_state = Some(Durable {
             dir: dir.clone(),
             log: LogThread::new(log),
             since_checkpoint: 0,
             pending: None,
+            results_end,
+            ck: Checkpointer::default(),
         });
     } else {
         out_file = File::create(out).map_err(ioe(out))?;
@@ -276,12 +291,14 @@ pub fn run_workload(
                     let seq = d.log.submit(rec)?;
                     // release the previous batch (its fsync overlapped this batch's execution)
                     d.release(&mut writer, out)?;
+                    d.results_end += (0..texts.len())
+                        .map(|i| texts.value(i).len() as u64 + 1)
+                        .sum::<u64>();
                     d.pending = Some((seq, results));
                     d.since_checkpoint += 1;
-                    if d.since_checkpoint >= opts.checkpoint_every {
-                        d.release(&mut writer, out)?;
-                        writer.flush().map_err(ioe(out))?;
-                        checkpoint(&engine, d, &mut out_file, &meta, out)?;
+                    // postponed while the previous checkpoint is still being written
+                    if d.since_checkpoint >= opts.checkpoint_every && !d.ck.busy()? {
+                        d.checkpoint(&engine, &meta, &out_file, out)?;
                     }
                 }
                 None => write_results(&mut writer, &results, out)?,
@@ -303,7 +320,12 @@ pub fn run_workload(
     writer.flush().map_err(ioe(out))?;
     drop(writer);
     if let Some(d) = durable_state.as_mut() {
-        checkpoint(&engine, d, &mut out_file, &meta, out)?;
+        // a final checkpoint, waited for: every result is written, so it may go at once
+        d.ck.finish()?;
+        debug_assert_eq!(out_file.stream_position().ok(), Some(d.results_end));
+        d.checkpoint(&engine, &meta, &out_file, out)?;
+        d.ck.durable(d.log.submitted());
+        d.ck.finish()?;
     }
     if progress {
         eprintln!();
@@ -348,19 +370,11 @@ pub fn load_state(
 }
 
 fn meta_replay_readonly(engine: &mut Engine, dir: &Path) -> Result<(), RuntimeError> {
-    let next = durable::read_checkpoint(dir)?
-        .map(|(m, _)| m.next_line)
-        .unwrap_or(1);
-    let path = dir.join(durable::LOG_FILE);
-    if !path.exists() {
-        return Ok(());
-    }
-    // Read-only: parse records without truncating.
-    let tmp = std::env::temp_dir().join(format!("stent-query-{}-{}", std::process::id(), next));
-    fs::create_dir_all(&tmp).map_err(ioe(&tmp))?;
-    fs::copy(&path, tmp.join(durable::LOG_FILE)).map_err(ioe(&path))?;
-    let (_, records) = Log::open(&tmp)?;
-    let _ = fs::remove_dir_all(&tmp);
+    let (next, first) = durable::read_checkpoint(dir)?
+        .map(|(m, _)| (m.next_line, m.first_segment))
+        .unwrap_or((1, 0));
+    // Read-only: the intact records, without truncating or deleting anything.
+    let records = durable::scan_log(dir, first)?.records;
     for rec in records.iter().filter(|r| r.next_line > next) {
         for (n, line, _) in &rec.entries {
             let mut e = 0;

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 
 use crate::durable::{Cursor, put_bytes};
 use crate::engine::Engine;
 use crate::json;
-use crate::store::{State, freeze_state, thaw_copy, thaw_state};
+use crate::store::{FrozenState, State, freeze_state, thaw_copy, thaw_state};
 use crate::value::{EntityRef, Key, Value};
 
 fn put_key(b: &mut Vec<u8>, k: &Key) {
@@ -113,18 +114,46 @@ pub fn get_value(c: &mut Cursor) -> Option<Value> {
     })
 }
 
+/// A consistent copy of the committed store, for a background checkpoint (`Send`). Cheap:
+/// committed states are immutable and `Arc`-shared, so this copies the hash tables (a
+/// reference count per entity), not the states; the executor's next write to a shared state
+/// allocates a new one instead of updating it in place.
+pub struct StoreSnapshot {
+    names: Vec<Arc<str>>,
+    maps: Vec<FxHashMap<Key, FrozenState>>,
+}
+
+impl StoreSnapshot {
+    pub fn of(engine: &Engine) -> StoreSnapshot {
+        StoreSnapshot {
+            names: engine.tables.types.iter().map(|t| t.name.clone()).collect(),
+            maps: engine.store.maps.clone(),
+        }
+    }
+
+    /// The same bytes as [`encode_store`] of the engine it was taken from.
+    pub fn encode(&self) -> Vec<u8> {
+        encode_maps(&self.names, &self.maps)
+    }
+}
+
 /// Type name, then (key, field count, fields) for every entity; sorted for determinism.
 pub fn encode_store(engine: &Engine) -> Vec<u8> {
+    let names: Vec<Arc<str>> = engine.tables.types.iter().map(|t| t.name.clone()).collect();
+    encode_maps(&names, &engine.store.maps)
+}
+
+fn encode_maps(names: &[Arc<str>], maps: &[FxHashMap<Key, FrozenState>]) -> Vec<u8> {
     let mut b = Vec::new();
-    b.extend_from_slice(&(engine.tables.types.len() as u32).to_le_bytes());
-    for (ty, info) in engine.tables.types.iter().enumerate() {
-        put_bytes(&mut b, info.name.as_bytes());
-        let mut keys: Vec<&Key> = engine.store.maps[ty].keys().collect();
+    b.extend_from_slice(&(names.len() as u32).to_le_bytes());
+    for (ty, name) in names.iter().enumerate() {
+        put_bytes(&mut b, name.as_bytes());
+        let mut keys: Vec<&Key> = maps[ty].keys().collect();
         keys.sort();
         b.extend_from_slice(&(keys.len() as u64).to_le_bytes());
         for k in keys {
             put_key(&mut b, k);
-            let st = thaw_state(&engine.store.maps[ty][k]);
+            let st = thaw_state(&maps[ty][k]);
             b.extend_from_slice(&(st.len() as u32).to_le_bytes());
             for f in &st {
                 match f {
