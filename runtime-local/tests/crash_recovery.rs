@@ -4,8 +4,11 @@
 //! equal the oracle's.
 //!
 //! The checkpoint interval is 1-2 batches so kills land in every phase: executing, the log's
-//! append + fsync, writing results, and the checkpoint (results fsync, temp file, rename, log
-//! reset). What the state dir looked like at each kill is classified and printed (run with
+//! append + fsync, writing results, and the checkpoint (snapshot and log rotation; then, in
+//! the background while later batches run, results fsync, temp file, rename, deletion of the
+//! covered log segments). One test slows the background write down
+//! (`STENT_TEST_CHECKPOINT_DELAY_MS`) so that many kills land with a checkpoint in flight and
+//! several log segments live; `corruption.rs` crashes at each step of it deterministically. What the state dir looked like at each kill is classified and printed (run with
 //! `--nocapture`), and the test asserts that kills landed with logged batches pending replay,
 //! so recovery's replay path is really exercised. Kills rarely land mid-result-line by chance
 //! (writing a batch's results takes microseconds), so that case has its own deterministic test
@@ -39,6 +42,9 @@ struct KillStats {
     before_first_checkpoint: usize,
     /// Restarts that reported truncating a torn log tail.
     truncation_warnings: usize,
+    /// More than one log segment: killed with a background checkpoint in flight (or before
+    /// the segments it covers were deleted).
+    several_segments: usize,
 }
 
 fn observe(state_dir: &Path, out: &Path, st: &mut KillStats) {
@@ -52,7 +58,11 @@ fn observe(state_dir: &Path, out: &Path, st: &mut KillStats) {
         // The engine never reads the temp file; removing it keeps the next kill's count honest.
         std::fs::remove_file(&tmp).unwrap();
     }
-    let (records, leftover) = scan_log(&state_dir.join("requests.log"));
+    let segments = log_segments(state_dir).len();
+    if segments > 1 {
+        st.several_segments += 1;
+    }
+    let (records, leftover) = scan_logs(state_dir);
     if leftover > 0 {
         st.torn_log_tail += 1;
     }
@@ -82,14 +92,22 @@ fn crash_loop(
     checkpoint_every: usize,
     kills_wanted: usize,
     seed: u64,
+    checkpoint_delay_ms: Option<u64>,
 ) -> KillStats {
+    let driver = |out: &Path, state_dir: &Path| {
+        let mut c = driver_cmd(program, workload, out, state_dir);
+        if let Some(ms) = checkpoint_delay_ms {
+            c.env("STENT_TEST_CHECKPOINT_DELAY_MS", ms.to_string());
+        }
+        c
+    };
     let (want_out, want_state) = oracle(program, workload, dir);
     let requests = results_by_id(&want_out).len();
 
     // Calibrate the kill delays on one uninterrupted durable run (also checked).
     let (cal_out, cal_state) = (dir.join("cal.jsonl"), dir.join("cal_state.json"));
     let t0 = Instant::now();
-    let o = driver_cmd(program, workload, &cal_out, &dir.join("cal_dir"))
+    let o = driver(&cal_out, &dir.join("cal_dir"))
         .args(["--checkpoint-every", &checkpoint_every.to_string()])
         .arg("--state-out")
         .arg(&cal_state)
@@ -115,7 +133,7 @@ fn crash_loop(
                 attempts < 500,
                 "{name}: no progress after {attempts} restarts"
             );
-            let mut cmd = driver_cmd(program, workload, &out, &state_dir);
+            let mut cmd = driver(&out, &state_dir);
             cmd.args(["--checkpoint-every", &checkpoint_every.to_string()])
                 .arg("--state-out")
                 .arg(&state_out);
@@ -179,6 +197,7 @@ fn ycsb_sigkill_at_random_points_is_exactly_once() {
         2,
         30,
         0x5eed,
+        None,
     );
     assert!(st.kills >= 30);
     assert!(
@@ -203,8 +222,35 @@ fn bank_sigkill_with_checkpoint_every_batch() {
         1,
         20,
         0xba4c,
+        None,
     );
     assert!(st.kills >= 20);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ycsb_sigkill_with_slow_background_checkpoints() {
+    // Each checkpoint's write is delayed by 25 ms while the run goes on (a new checkpoint is
+    // postponed meanwhile), so kills land with a checkpoint in flight: a rotated log, records
+    // in both segments, maybe a temp file or a new checkpoint whose covered segments remain.
+    let dir = scratch("crash-slow-ck");
+    let workload = dir.join("ycsb.jsonl");
+    ycsb_workload(&workload, 9, 40, 12_000, 0.5);
+    let st = crash_loop(
+        "ycsb-slow-checkpoint",
+        &example("ycsb/ycsb.py"),
+        &workload,
+        &dir,
+        1,
+        25,
+        0xc4ec,
+        Some(25),
+    );
+    assert!(st.kills >= 25);
+    assert!(
+        st.several_segments > 0,
+        "no kill landed with a checkpoint in flight: {st:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

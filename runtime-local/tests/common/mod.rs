@@ -273,3 +273,34 @@ pub fn record_offsets(b: &[u8]) -> (Vec<usize>, (usize, usize)) {
     let n = starts.len();
     (starts, (n, b.len() - i))
 }
+
+/// The log segments of a state dir in order (`requests-NNNNNNNNNN.log`, after a pre-rotation
+/// `requests.log`; see durable.rs).
+pub fn log_segments(state_dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<(u64, PathBuf)> = std::fs::read_dir(state_dir)
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let n = if name == "requests.log" {
+                0
+            } else {
+                name.strip_prefix("requests-")?
+                    .strip_suffix(".log")?
+                    .parse()
+                    .ok()?
+            };
+            Some((n, e.path()))
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Complete records in all segments of a state dir, and leftover bytes of the last one.
+pub fn scan_logs(state_dir: &Path) -> (usize, usize) {
+    let segs = log_segments(state_dir);
+    let records = segs.iter().map(|p| scan_log(p).0).sum();
+    (records, segs.last().map_or(0, |p| scan_log(p).1))
+}
