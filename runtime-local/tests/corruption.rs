@@ -384,3 +384,72 @@ fn state_dir_of_another_program_or_workload_is_refused() {
     assert_ok(&c.run_with(&copy, &c.workload, 2));
     c.assert_matches_oracle();
 }
+
+#[test]
+fn query_view_reads_every_segment_and_changes_nothing() {
+    // `stent query`'s load_state on a dir left by a crash with a checkpoint in flight (a
+    // checkpoint, a covered segment and live ones): the state after the last logged line,
+    // as the oracle computes it for that prefix of the workload, with the dir untouched.
+    let c = Case::new("query-view");
+    let o = c.run_env(&[
+        ("STENT_FAILPOINT", "checkpoint-renamed@2"),
+        ("STENT_TEST_CHECKPOINT_DELAY_MS", "20"),
+    ]);
+    assert_eq!(o.status.code(), Some(99), "{}", stderr_of(&o));
+    let files = |d: &Path| {
+        let mut v: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(&c.state_dir);
+    let segs = log_segments(&c.state_dir);
+    assert!(segs.len() >= 2, "{segs:?}");
+    // the last logged line: next_line (the payload's first u64) of the last record
+    let last = segs
+        .iter()
+        .filter_map(|p| {
+            let b = std::fs::read(p).unwrap();
+            let (starts, _) = record_offsets(&b);
+            let s = *starts.last()? + 8;
+            Some(u64::from_le_bytes(b[s..s + 8].try_into().unwrap()))
+        })
+        .max()
+        .expect("logged records");
+    let program = stent_runtime_local::durable::read_program(&c.state_dir).unwrap();
+    let entries = stent_runtime_local::load_state(&program, &c.state_dir).unwrap();
+    assert_eq!(
+        files(&c.state_dir),
+        before,
+        "load_state changed the state dir"
+    );
+
+    let text = std::fs::read_to_string(&c.workload).unwrap();
+    let prefix: String = text
+        .lines()
+        .take(last as usize - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let pdir = c.dir.join("prefix");
+    std::fs::create_dir_all(&pdir).unwrap();
+    let pw = pdir.join("w.jsonl");
+    std::fs::write(&pw, prefix).unwrap();
+    let (_, want_state) = oracle(&c.program, &pw, &pdir);
+    let got: Vec<serde_json::Value> = entries
+        .into_iter()
+        .map(|(ty, key, fields)| {
+            let key = match key {
+                stent_runtime_local::value::Key::Int(i) => serde_json::json!(i),
+                stent_runtime_local::value::Key::Str(s) => serde_json::json!(&*s),
+            };
+            let state: serde_json::Map<String, serde_json::Value> = fields.into_iter().collect();
+            serde_json::json!({"entity": ty, "key": key, "state": state})
+        })
+        .collect();
+    let got_path = pdir.join("got.json");
+    std::fs::write(&got_path, serde_json::Value::Array(got).to_string()).unwrap();
+    assert_state_match(&got_path, &want_state);
+}
