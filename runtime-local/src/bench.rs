@@ -133,6 +133,8 @@ pub struct Run {
     pub reexecuted: f64,
     /// How long each checkpoint held up the pipeline.
     pub checkpoint_stalls: Vec<Duration>,
+    /// Background checkpoints: (encode, start to durable) of each.
+    pub checkpoint_background: Vec<(Duration, Duration)>,
 }
 
 fn pct(sorted: &[u64], p: f64) -> Duration {
@@ -283,7 +285,13 @@ pub fn closed_loop(
     }
     sink.finish(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
-    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
+    let bg = sink
+        .ck
+        .timings
+        .iter()
+        .map(|t| (t.encode, t.total))
+        .collect();
+    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls, bg))
 }
 
 /// Open loop: arrivals at `rate` requests/s; batches take what has arrived (up to BATCH).
@@ -334,7 +342,13 @@ pub fn open_loop(
     }
     sink.finish(&mut done)?;
     let wall = t0.elapsed().as_secs_f64();
-    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls))
+    let bg = sink
+        .ck
+        .timings
+        .iter()
+        .map(|t| (t.encode, t.total))
+        .collect();
+    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls, bg))
 }
 
 fn summarize(
@@ -343,6 +357,7 @@ fn summarize(
     wall: f64,
     stats: Stats,
     checkpoint_stalls: Vec<Duration>,
+    checkpoint_background: Vec<(Duration, Duration)>,
 ) -> Run {
     lat.sort_unstable();
     let spec = stats.committed + stats.reexecuted;
@@ -357,11 +372,30 @@ fn summarize(
             0.0
         },
         checkpoint_stalls,
+        checkpoint_background,
     }
 }
 
-/// "n checkpoints, stall median/max" of a run, for the notes.
-fn stall_note(stalls: &[Duration]) -> String {
+/// "n checkpoints, stall median/max; in the background: ..." of a run, for the notes.
+fn stall_note(r: &Run) -> String {
+    let med = |mut v: Vec<Duration>| {
+        v.sort();
+        v.get(v.len().saturating_sub(1) / 2)
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
+    let bg = &r.checkpoint_background;
+    let mut s = stalls_note(&r.checkpoint_stalls);
+    if !bg.is_empty() {
+        s += &format!(
+            " (in the background: encode median {:.3} ms, start to durable median {:.3} ms)",
+            med(bg.iter().map(|b| b.0).collect()),
+            med(bg.iter().map(|b| b.1).collect())
+        );
+    }
+    s
+}
+
+fn stalls_note(stalls: &[Duration]) -> String {
     let mut ms: Vec<f64> = stalls.iter().map(|d| d.as_secs_f64() * 1e3).collect();
     ms.sort_by(f64::total_cmp);
     match ms.last() {
@@ -545,11 +579,10 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                                 "{name} {keys} keys w{workers} durable, checkpoint every {} \
                                  requests: closed loop {}",
                                 o.checkpoint_every * BATCH,
-                                stall_note(&run.checkpoint_stalls)
+                                stall_note(&run)
                             );
                             if let Some((_, x)) = &open {
-                                note +=
-                                    &format!("; open loop {}", stall_note(&x.checkpoint_stalls));
+                                note += &format!("; open loop {}", stall_note(x));
                             }
                             notes.push(note);
                         }

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::RuntimeError;
 use crate::durable::{self, CheckpointMeta};
@@ -33,12 +33,24 @@ struct Job {
     seq: u64,
     /// Dropped (sent) once batch k is durable and released.
     go: Option<mpsc::Sender<()>>,
-    handle: JoinHandle<Result<(), RuntimeError>>,
+    handle: JoinHandle<Result<Timing, RuntimeError>>,
+}
+
+/// How long a background checkpoint took (for the bench's notes).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Encoding the snapshot.
+    pub encode: Duration,
+    /// From the start to the covered segments' deletion (including the wait for its batch to
+    /// be durable).
+    pub total: Duration,
 }
 
 #[derive(Default)]
 pub struct Checkpointer {
     job: Option<Job>,
+    /// The finished checkpoints' timings.
+    pub timings: Vec<Timing>,
 }
 
 impl Checkpointer {
@@ -56,10 +68,16 @@ impl Checkpointer {
         debug_assert!(self.job.is_none());
         let (tx, rx) = mpsc::channel::<()>();
         let handle = std::thread::spawn(move || {
+            let t0 = Instant::now();
             let state = snapshot.encode();
             drop(snapshot); // lets the executor update its states in place again
+            let encode = t0.elapsed();
             if rx.recv().is_err() {
-                return Ok(()); // abandoned (the run failed before batch k was released)
+                // abandoned (the run failed before batch k was released)
+                return Ok(Timing {
+                    encode,
+                    total: t0.elapsed(),
+                });
             }
             if let Some(ms) = hooks().0 {
                 std::thread::sleep(Duration::from_millis(ms));
@@ -73,7 +91,11 @@ impl Checkpointer {
                 failpoint("checkpoint-tmp-written")
             })?;
             failpoint("checkpoint-renamed");
-            durable::delete_segments_before(&dir, meta.first_segment)
+            durable::delete_segments_before(&dir, meta.first_segment)?;
+            Ok(Timing {
+                encode,
+                total: t0.elapsed(),
+            })
         });
         self.job = Some(Job {
             seq,
@@ -118,9 +140,12 @@ impl Checkpointer {
             "finish before the checkpoint's batch was durable"
         );
         drop(j.go);
-        j.handle
+        let t = j
+            .handle
             .join()
-            .map_err(|_| RuntimeError::Io("checkpoint thread panicked".into()))?
+            .map_err(|_| RuntimeError::Io("checkpoint thread panicked".into()))??;
+        self.timings.push(t);
+        Ok(())
     }
 }
 
