@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::durable::{Cursor, put_bytes};
 use crate::engine::Engine;
 use crate::json;
-use crate::store::{FrozenState, State, freeze_state, thaw_copy, thaw_state};
+use crate::store::{Frozen, FrozenState, State, freeze_state, thaw_copy};
 use crate::value::{EntityRef, Key, Value};
 
 fn put_key(b: &mut Vec<u8>, k: &Key) {
@@ -148,25 +148,65 @@ fn encode_maps(names: &[Arc<str>], maps: &[FxHashMap<Key, FrozenState>]) -> Vec<
     b.extend_from_slice(&(names.len() as u32).to_le_bytes());
     for (ty, name) in names.iter().enumerate() {
         put_bytes(&mut b, name.as_bytes());
-        let mut keys: Vec<&Key> = maps[ty].keys().collect();
-        keys.sort();
-        b.extend_from_slice(&(keys.len() as u64).to_le_bytes());
-        for k in keys {
+        let mut entries: Vec<(&Key, &FrozenState)> = maps[ty].iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        b.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+        for (k, st) in entries {
             put_key(&mut b, k);
-            let st = thaw_state(&maps[ty][k]);
             b.extend_from_slice(&(st.len() as u32).to_le_bytes());
-            for f in &st {
+            for f in st.iter() {
                 match f {
                     None => b.push(0),
                     Some(v) => {
                         b.push(1);
-                        put_value(&mut b, v);
+                        put_frozen(&mut b, v);
                     }
                 }
             }
         }
     }
     b
+}
+
+/// [`put_value`] of the thawed value, without thawing it (a checkpoint encodes every entity;
+/// thawing allocated each container and string handle once more).
+fn put_frozen(b: &mut Vec<u8>, v: &Frozen) {
+    let seq = |b: &mut Vec<u8>, tag: u8, xs: &[Frozen]| {
+        b.push(tag);
+        b.extend_from_slice(&(xs.len() as u32).to_le_bytes());
+        xs.iter().for_each(|x| put_frozen(b, x));
+    };
+    match v {
+        Frozen::None => b.push(0),
+        Frozen::Bool(x) => b.push(if *x { 2 } else { 1 }),
+        Frozen::Int(i) => {
+            b.push(3);
+            b.extend_from_slice(&i.to_le_bytes());
+        }
+        Frozen::Float(f) => {
+            b.push(4);
+            b.extend_from_slice(&f.to_bits().to_le_bytes());
+        }
+        Frozen::Str(s) => {
+            b.push(5);
+            put_bytes(b, s.as_bytes());
+        }
+        Frozen::List(l) => seq(b, 6, l),
+        Frozen::Tuple(t) => seq(b, 7, t),
+        Frozen::Dict(d) => {
+            b.push(8);
+            b.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            for (k, x) in d.iter() {
+                put_frozen(b, k);
+                put_frozen(b, x);
+            }
+        }
+        Frozen::Ref(r) => {
+            b.push(9);
+            put_bytes(b, r.entity.as_bytes());
+            put_key(b, &r.key);
+        }
+    }
 }
 
 /// Loads an encoded store into an (empty) engine of the same program.
@@ -251,4 +291,45 @@ pub fn dump_json(engine: &Engine) -> String {
     }
     s.push_str("]\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::thaw_state;
+
+    #[test]
+    fn frozen_encoding_equals_the_thawed_one() {
+        let list = Value::list(vec![
+            Value::Int(-3),
+            Value::Float(f64::NAN),
+            Value::str("x"),
+        ]);
+        let mut d = IndexMap::new();
+        d.insert(
+            Value::Int(1),
+            Value::tuple(vec![Value::Bool(true), Value::None]),
+        );
+        d.insert(Value::str("k"), list.clone());
+        let r = Value::Ref(Arc::new(EntityRef {
+            entity: Arc::from("Account"),
+            key: Key::Str(Arc::from("a1")),
+        }));
+        let st: State = vec![
+            Some(list),
+            None,
+            Some(Value::dict(d)),
+            Some(r),
+            Some(Value::Float(0.5)),
+        ];
+        let frozen = freeze_state(&st);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for (f, v) in frozen.iter().zip(thaw_state(&frozen)) {
+            if let (Some(f), Some(v)) = (f, v) {
+                put_frozen(&mut a, f);
+                put_value(&mut b, &v);
+            }
+        }
+        assert_eq!(a, b);
+    }
 }
