@@ -107,10 +107,13 @@ impl Checkpointer {
     /// Records up to `seq` are durable and their results written: the checkpoint waiting for
     /// them may be written. Cheap when there is none.
     pub fn durable(&mut self, seq: u64) {
-        if let Some(j) = self.job.as_mut().filter(|j| j.seq <= seq) {
-            if let Some(go) = j.go.take() {
-                let _ = go.send(());
-            }
+        if let Some(go) = self
+            .job
+            .as_mut()
+            .filter(|j| j.seq <= seq)
+            .and_then(|j| j.go.take())
+        {
+            let _ = go.send(());
         }
     }
 
@@ -150,8 +153,10 @@ impl Checkpointer {
 }
 
 /// (checkpoint delay in ms, failpoint name and pass) from the environment.
-fn hooks() -> &'static (Option<u64>, Option<(String, usize)>) {
-    static H: OnceLock<(Option<u64>, Option<(String, usize)>)> = OnceLock::new();
+type Hooks = (Option<u64>, Option<(String, usize)>);
+
+fn hooks() -> &'static Hooks {
+    static H: OnceLock<Hooks> = OnceLock::new();
     H.get_or_init(|| {
         let delay = std::env::var("STENT_TEST_CHECKPOINT_DELAY_MS")
             .ok()
@@ -168,10 +173,9 @@ fn hooks() -> &'static (Option<u64>, Option<(String, usize)>) {
 
 fn failpoint(name: &str) {
     static PASSES: AtomicUsize = AtomicUsize::new(0);
-    if let Some((n, k)) = &hooks().1 {
-        if n == name && PASSES.fetch_add(1, Ordering::SeqCst) + 1 == *k {
-            eprintln!("failpoint {name}: exiting");
-            std::process::exit(99);
-        }
+    let Some((n, k)) = &hooks().1 else { return };
+    if n == name && PASSES.fetch_add(1, Ordering::SeqCst) + 1 == *k {
+        eprintln!("failpoint {name}: exiting");
+        std::process::exit(99);
     }
 }

@@ -254,8 +254,7 @@ pub fn scan_log(dir: &Path, first: u64) -> Result<LogScan, RuntimeError> {
     } else {
         Some(first)
     };
-    let mut expect = want.unwrap_or(0);
-    for n in &live {
+    for (expect, n) in (want.unwrap_or(0)..).zip(&live) {
         if *n != expect {
             return Err(RuntimeError::CorruptLog(format!(
                 "{} is missing (found {}): acknowledged requests may be lost",
@@ -263,7 +262,6 @@ pub fn scan_log(dir: &Path, first: u64) -> Result<LogScan, RuntimeError> {
                 segment_path(dir, *n).display()
             )));
         }
-        expect += 1;
     }
     let mut scan = LogScan {
         records: Vec::new(),

@@ -84,6 +84,7 @@ fn spawn(cmd: &mut Command) -> Child {
 /// Runs `program` on `workload` to completion under random SIGKILLs until at least
 /// `kills_wanted` kills happened (several full rounds if needed); checks each round against
 /// the oracle.
+#[allow(clippy::too_many_arguments)]
 fn crash_loop(
     name: &str,
     program: &Path,
