@@ -302,7 +302,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
             Some((stored_key, st)) => {
                 self.s.overlay.push(Entry {
                     ty,
-                    // the store's own key: later lookups of this entity compare pointers
+                    // the store's own key: a long (shared) key then compares by pointer
                     key: stored_key.clone(),
                     state: thaw_state_into(st, self.s.state_pool.pop().unwrap_or_default()),
                     written: false,
@@ -406,10 +406,10 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 method,
                 args,
             } => {
-                let info = &t.types[*ty];
+                let (info, method) = (&t.types[*ty], method.as_str());
                 // thaws the entity, or records the missing key and raises EntityNotFound
                 let ent = self.touch(*ty, key)?;
-                let m = match info.methods.get(method.as_str()) {
+                let m = match info.methods.get(method) {
                     Some(m) if !method.starts_with("__") => *m,
                     _ => {
                         return Err(Exc::new(

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::json;
 use crate::request::{Arg, ReqId, Request, RequestKind, check_json};
-use crate::value::Key;
+use crate::value::{Key, KeyStr};
 
 struct Scan<'a> {
     s: &'a [u8],
@@ -90,7 +90,7 @@ impl<'a> Scan<'a> {
     fn key(&mut self) -> Option<Key> {
         self.ws();
         if self.s.get(self.i) == Some(&b'"') {
-            self.simple_str().map(|k| Key::Str(Arc::from(k)))
+            self.simple_str().map(Key::str)
         } else {
             self.int().map(Key::Int)
         }
@@ -287,7 +287,7 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
         Kind::Call => RequestKind::Call {
             ty,
             key: key?,
-            method: method?.to_string(),
+            method: KeyStr::new(method?),
             args: args.unwrap_or_default(),
         },
         _ => return None,

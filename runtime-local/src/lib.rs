@@ -27,6 +27,7 @@ pub mod engine;
 pub mod fastreq;
 pub mod interp;
 pub mod json;
+pub mod key;
 pub mod logthread;
 pub mod ops;
 pub mod parallel;

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use stent_ir::v1::{self as ir, Primitive, r#type};
 
 use crate::json::{self, Json};
-use crate::value::{EntityRef, Exc, Key, R, Value};
+use crate::value::{EntityRef, Exc, Key, KeyStr, R, Value};
 
 /// A request argument: the common shapes the fast path (`fastreq.rs`) reads straight from the
 /// line, or any JSON value. Either form conforms to the same value (see [`conform_args`]).
@@ -35,7 +35,7 @@ impl Arg {
                     "key".into(),
                     match key {
                         Key::Int(i) => Json::Int(*i),
-                        Key::Str(s) => Json::Str(s.to_string()),
+                        Key::Str(s) => Json::Str(s.as_str().to_string()),
                     },
                 ),
             ]),
@@ -53,7 +53,8 @@ pub enum RequestKind {
     Call {
         ty: usize,
         key: Key,
-        method: String,
+        /// Inline when short (no allocation per request).
+        method: KeyStr,
         args: Vec<Arg>,
     },
     Get {
@@ -94,7 +95,7 @@ pub enum Parsed {
 fn json_key(j: &Json) -> Option<Key> {
     match j {
         Json::Int(i) => Some(Key::Int(*i)),
-        Json::Str(s) => Some(Key::Str(Arc::from(s.as_str()))),
+        Json::Str(s) => Some(Key::str(s)),
         _ => None,
     }
 }
@@ -210,7 +211,7 @@ fn parse_body(j: &Json, types: &HashMap<&str, usize>) -> Result<RequestKind, Str
         return Ok(RequestKind::Create { ty, args });
     }
     let method = match j.get("method") {
-        Some(Json::Str(m)) => m.clone(),
+        Some(Json::Str(m)) => KeyStr::new(m),
         _ => return Err("'method' must be a string".into()),
     };
     Ok(RequestKind::Call {

@@ -21,7 +21,7 @@ fn put_key(b: &mut Vec<u8>, k: &Key) {
         }
         Key::Str(s) => {
             b.push(1);
-            put_bytes(b, s.as_bytes());
+            put_bytes(b, s.as_str().as_bytes());
         }
     }
 }
@@ -29,7 +29,7 @@ fn put_key(b: &mut Vec<u8>, k: &Key) {
 fn get_key(c: &mut Cursor) -> Option<Key> {
     match c.u8()? {
         0 => Some(Key::Int(c.u64()? as i64)),
-        1 => Some(Key::Str(Arc::from(c.string()?.as_str()))),
+        1 => Some(Key::str(&c.string()?)),
         _ => None,
     }
 }

@@ -41,51 +41,7 @@ pub fn overflow() -> Exc {
     Exc::new("OverflowError", "int64 overflow")
 }
 
-/// An entity key: `str` or `int`.
-#[derive(Debug, Clone, Eq, PartialOrd, Ord)]
-pub enum Key {
-    Int(i64),
-    Str(Arc<str>),
-}
-
-/// Value equality with a pointer check first: a touched entity's overlay entry holds the
-/// store's own key (`Ctx::touch`), so the commit's lookup compares pointers, not bytes.
-impl PartialEq for Key {
-    fn eq(&self, o: &Key) -> bool {
-        match (self, o) {
-            (Key::Int(a), Key::Int(b)) => a == b,
-            (Key::Str(a), Key::Str(b)) => Arc::ptr_eq(a, b) || a == b,
-            _ => false,
-        }
-    }
-}
-
-/// By value, as equality is.
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        std::mem::discriminant(self).hash(h);
-        match self {
-            Key::Int(i) => i.hash(h),
-            Key::Str(s) => s.hash(h),
-        }
-    }
-}
-
-impl Key {
-    pub fn to_value(&self) -> Value {
-        match self {
-            Key::Int(i) => Value::Int(*i),
-            Key::Str(s) => Value::Str(s.clone()),
-        }
-    }
-    /// Key formatting of the exact error messages: `'apple'` (verbatim) or `7`.
-    pub fn display(&self) -> String {
-        match self {
-            Key::Int(i) => i.to_string(),
-            Key::Str(s) => format!("'{s}'"),
-        }
-    }
-}
+pub use crate::key::{Key, KeyStr};
 
 /// A reference to an entity: type name and key. Equality is by (type, key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -193,7 +149,7 @@ impl Value {
     pub fn as_key(&self) -> Option<Key> {
         match self {
             Value::Int(i) => Some(Key::Int(*i)),
-            Value::Str(s) => Some(Key::Str(s.clone())),
+            Value::Str(s) => Some(Key::Str(KeyStr::from_arc(s))),
             _ => None,
         }
     }
