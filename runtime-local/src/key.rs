@@ -206,6 +206,10 @@ mod tests {
             );
             assert!(matches!(&a, Key::Str(k) if k.as_str() == s));
         }
+        // as the stent-query crate reads a key (`Key::Str(s) => Json::from(s.as_ref())`)
+        if let Key::Str(s) = &Key::str("q") {
+            assert_eq!(serde_json::Value::from(s.as_ref()), serde_json::json!("q"));
+        }
         assert_ne!(Key::str("ab"), Key::str("abc"));
         assert_ne!(Key::str("1"), Key::Int(1));
         let mut v = vec![
