@@ -313,7 +313,7 @@ mod tests {
         d.insert(Value::str("k"), list.clone());
         let r = Value::Ref(Arc::new(EntityRef {
             entity: Arc::from("Account"),
-            key: Key::Str(Arc::from("a1")),
+            key: Key::str("a1"),
         }));
         let st: State = vec![
             Some(list),

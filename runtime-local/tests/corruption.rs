@@ -443,7 +443,7 @@ fn query_view_reads_every_segment_and_changes_nothing() {
         .map(|(ty, key, fields)| {
             let key = match key {
                 stent_runtime_local::value::Key::Int(i) => serde_json::json!(i),
-                stent_runtime_local::value::Key::Str(s) => serde_json::json!(&*s),
+                stent_runtime_local::value::Key::Str(s) => serde_json::json!(s.as_str()),
             };
             let state: serde_json::Map<String, serde_json::Value> = fields.into_iter().collect();
             serde_json::json!({"entity": ty, "key": key, "state": state})
