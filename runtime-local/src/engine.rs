@@ -23,9 +23,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use stent_ir::v1::{self as ir, invoke, terminator};
+use stent_ir::v1 as ir;
 
-use crate::interp::{self, Frame, Host};
+use crate::frames::new_frame;
+use crate::interp::{Frame, Host};
+use crate::lower::{self, LMethod};
 use crate::request::{Request, RequestKind, conform_args};
 use crate::store::{
     FrozenState, State, Store, freeze_into, freeze_state, same_state, thaw_copy, thaw_state_into,
@@ -39,8 +41,12 @@ pub struct TypeInfo<'p> {
     pub name: Arc<str>,
     pub def: &'p ir::EntityType,
     pub fields: HashMap<&'p str, usize>,
-    pub methods: HashMap<&'p str, &'p ir::Method>,
+    /// Method name → index in `def.methods` (and in `code`).
+    pub methods: HashMap<&'p str, usize>,
     pub key_field: usize,
+    /// The lowered methods ([`crate::lower`]), in `def.methods` order, then the constructor
+    /// (at index `def.methods.len()`, if any).
+    pub code: Vec<LMethod<'p>>,
 }
 
 /// Everything resolved from the program once, at load time. Read-only and shared by workers.
@@ -71,8 +77,14 @@ impl<'p> Tables<'p> {
                 name: Arc::from(e.name.as_str()),
                 def: e,
                 fields,
-                methods: e.methods.iter().map(|m| (m.name.as_str(), m)).collect(),
+                methods: e
+                    .methods
+                    .iter()
+                    .enumerate()
+                    .map(|(j, m)| (m.name.as_str(), j))
+                    .collect(),
                 key_field,
+                code: Vec::new(),
             });
             type_index.insert(e.name.as_str(), i);
         }
@@ -81,11 +93,34 @@ impl<'p> Tables<'p> {
             .iter()
             .map(|x| (x.name.as_str(), x.base.as_str()))
             .collect();
-        Tables {
+        let mut t = Tables {
             names: types.iter().map(|t| t.name.clone()).collect(),
             types,
             type_index,
             exceptions,
+        };
+        let code: Vec<Vec<LMethod>> = (0..t.types.len())
+            .map(|ty| {
+                let env = lower::Env { t: &t, ty };
+                let def = t.types[ty].def;
+                let m = def.methods.iter().chain(&def.constructor);
+                m.map(|m| lower::lower_method(&env, m)).collect()
+            })
+            .collect();
+        for (ti, c) in t.types.iter_mut().zip(code) {
+            ti.code = c;
+        }
+        t
+    }
+
+    /// The index of field `name` of type `ty`.
+    pub fn field_of(&self, ty: usize, name: &str) -> Option<usize> {
+        let info = &self.types[ty];
+        // few fields: a scan that mostly compares lengths beats hashing the name
+        if info.def.fields.len() <= 8 {
+            info.def.fields.iter().position(|f| f.name == name)
+        } else {
+            info.fields.get(name).copied()
         }
     }
 
@@ -97,7 +132,7 @@ impl<'p> Tables<'p> {
         self.type_index.get(&**name).copied()
     }
 
-    fn is_key_error(&self, name: &str) -> bool {
+    pub fn is_key_error(&self, name: &str) -> bool {
         let mut n = name;
         for _ in 0..64 {
             if n == "KeyError" {
@@ -131,7 +166,7 @@ pub struct Scratch<'p> {
     reads: Vec<(usize, Key)>,
     ctor_state: State,
     logs: Vec<String>,
-    stack: Vec<Frame<'p>>,
+    pub(crate) stack: Vec<Frame<'p>>,
     slot_pool: Vec<Vec<Option<Value>>>,
     state_pool: Vec<State>,
     /// (type, key) → overlay index, for requests that touch many entities (a linear scan is
@@ -144,10 +179,10 @@ pub struct Scratch<'p> {
 const LINEAR: usize = 16;
 
 impl Scratch<'_> {
-    fn slots(&mut self) -> Vec<Option<Value>> {
+    pub(crate) fn slots(&mut self) -> Vec<Option<Value>> {
         self.slot_pool.pop().unwrap_or_default()
     }
-    fn recycle_slots(&mut self, mut v: Vec<Option<Value>>) {
+    pub(crate) fn recycle_slots(&mut self, mut v: Vec<Option<Value>>) {
         v.clear();
         self.slot_pool.push(v);
     }
@@ -205,7 +240,7 @@ pub struct Ctx<'a, 'p> {
     /// Writes of the earlier requests of this worker's chunk, seen over `store` (parallel
     /// speculation only, see `parallel.rs`).
     local: Option<&'a Store>,
-    s: &'a mut Scratch<'p>,
+    pub(crate) s: &'a mut Scratch<'p>,
 }
 
 impl<'a, 'p> Ctx<'a, 'p> {
@@ -365,7 +400,8 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 let kf = info.key_field;
                 self.s.ctor_state.clear();
                 self.s.ctor_state.resize(info.def.fields.len(), None);
-                let frame = new_frame(*ty, None, CTOR, ctor, slots, 0, false);
+                let m = info.def.methods.len();
+                let frame = new_frame(*ty, None, CTOR, m, &info.code[m], slots, 0, false);
                 self.run_frames(frame)?;
                 let state = std::mem::take(&mut self.s.ctor_state);
                 let key = match state.get(kf).and_then(|v| v.as_ref()) {
@@ -409,7 +445,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 let (info, method) = (&t.types[*ty], method.as_str());
                 // thaws the entity, or records the missing key and raises EntityNotFound
                 let ent = self.touch(*ty, key)?;
-                let m = match info.methods.get(method) {
+                let mi = match info.methods.get(method) {
                     Some(m) if !method.starts_with("__") => *m,
                     _ => {
                         return Err(Exc::new(
@@ -418,6 +454,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                         ));
                     }
                 };
+                let m = &info.def.methods[mi];
                 let mut slots = self.s.slots();
                 if let Err(e) =
                     conform_args(&info.name, method, &m.params, args, &t.names, &mut slots)
@@ -425,178 +462,27 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     self.s.recycle_slots(slots);
                     return Err(e);
                 }
-                let frame = new_frame(*ty, Some(key.clone()), ent, m, slots, 0, true);
+                let code = &info.code[mi];
+                let frame = new_frame(*ty, Some(key.clone()), ent, mi, code, slots, 0, true);
                 self.run_frames(frame)
             }
         }
     }
 
-    /// The frame loop: runs blocks, follows terminators, pushes and pops frames.
-    fn run_frames(&mut self, first: Frame<'p>) -> R<Value> {
-        let mut stack = std::mem::take(&mut self.s.stack);
-        stack.push(first);
-        let r = self.frames_loop(&mut stack);
-        for f in stack.drain(..) {
-            self.s.recycle_slots(f.slots);
-        }
-        self.s.stack = stack;
-        r
-    }
-
-    fn frames_loop(&mut self, stack: &mut Vec<Frame<'p>>) -> R<Value> {
-        let t = self.t;
-        loop {
-            if stack.len() > 2000 {
-                return Err(Exc::new(
-                    "RecursionError",
-                    "maximum recursion depth exceeded",
-                ));
-            }
-            let Some(f) = stack.last_mut() else {
-                return Ok(Value::None);
-            };
-            let method: &'p ir::Method = f.method;
-            let body = method
-                .body
-                .as_ref()
-                .ok_or_else(|| Exc::new("NotImplementedError", "method without body"))?;
-            let block = body
-                .blocks
-                .get(f.block as usize)
-                .ok_or_else(|| Exc::new("NotImplementedError", "malformed IR: bad block id"))?;
-            interp::exec_stmts(self, f, &block.stmts)?;
-            let term = block.terminator.as_ref().and_then(|t| t.kind.as_ref());
-            match term {
-                Some(terminator::Kind::Goto(b)) => f.block = *b,
-                Some(terminator::Kind::Branch(br)) => {
-                    let c = match &br.cond {
-                        Some(c) => interp::eval(self, f, c)?,
-                        None => Value::None,
-                    };
-                    f.block = if c.truthy() {
-                        br.then_block
-                    } else {
-                        br.else_block
-                    };
-                }
-                Some(terminator::Kind::Return(r)) => {
-                    let v = match &r.value {
-                        Some(e) => interp::eval(self, f, e)?,
-                        None => Value::None,
-                    };
-                    let Some(done) = stack.pop() else {
-                        return Ok(v);
-                    };
-                    let v = if done.remote { v.deep_copy() } else { v };
-                    let (slot, slots) = (done.result_slot, done.slots);
-                    self.s.recycle_slots(slots);
-                    match stack.last_mut() {
-                        None => return Ok(v),
-                        Some(caller) => {
-                            if let Some(s) = caller.slots.get_mut(slot as usize) {
-                                *s = Some(v);
-                            }
-                        }
-                    }
-                }
-                Some(terminator::Kind::Raise(r)) => {
-                    let msg = match &r.message {
-                        Some(e) => {
-                            let v = interp::eval(self, f, e)?;
-                            if t.is_key_error(&r.exception) {
-                                v.repr()
-                            } else {
-                                v.to_py_str()
-                            }
-                        }
-                        None => String::new(),
-                    };
-                    return Err(Exc::new(&r.exception, msg));
-                }
-                Some(terminator::Kind::Invoke(inv)) => {
-                    let mut args = self.s.slots();
-                    if let Err(e) = interp::eval_into(self, f, &inv.args, &mut args) {
-                        self.s.recycle_slots(args);
-                        return Err(e);
-                    }
-                    f.block = inv.resume_block;
-                    let new = match &inv.callee {
-                        Some(invoke::Callee::Target(tg)) => {
-                            let callee = (|| {
-                                let target = interp::eval(self, f, tg)?;
-                                let (ty, key) = self.resolve_touch(&target)?;
-                                let m = method_of(t, ty, &inv.method)?;
-                                Ok((ty, key, m))
-                            })();
-                            let (ty, (key, ent), m) = match callee {
-                                Ok(c) => c,
-                                Err(e) => {
-                                    self.s.recycle_slots(args);
-                                    return Err(e);
-                                }
-                            };
-                            // arguments cross the entity boundary by copy
-                            for a in args.iter_mut().flatten() {
-                                if !a.is_scalar() {
-                                    *a = a.deep_copy();
-                                }
-                            }
-                            new_frame(ty, Some(key), ent, m, args, inv.result_slot, true)
-                        }
-                        _ => {
-                            let (ty, key, ent) = (f.ty, f.key.clone(), f.ent);
-                            let m = match method_of(t, ty, &inv.method) {
-                                Ok(m) => m,
-                                Err(e) => {
-                                    self.s.recycle_slots(args);
-                                    return Err(e);
-                                }
-                            };
-                            new_frame(ty, key, ent, m, args, inv.result_slot, false)
-                        }
-                    };
-                    stack.push(new);
-                }
-                Some(terminator::Kind::RemoteGet(g)) => {
-                    let target = match &g.target {
-                        Some(tg) => interp::eval(self, f, tg)?,
-                        None => Value::None,
-                    };
-                    f.block = g.resume_block;
-                    let (ty, key) = self.resolve_ref(&target)?;
-                    let idx = self.field_index(ty, &g.field)?;
-                    let v = match self.find(ty, &key) {
-                        Some(i) => self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy),
-                        None => self
-                            .committed(ty, &key)
-                            .and_then(|s| s[idx].as_ref())
-                            .map(thaw_copy),
-                    };
-                    let v = v.ok_or_else(|| {
-                        Exc::new(
-                            "AttributeError",
-                            format!(
-                                "'{}' object has no attribute '{}'",
-                                t.types[ty].name, g.field
-                            ),
-                        )
-                    })?;
-                    if let Some(s) = f.slots.get_mut(g.result_slot as usize) {
-                        *s = Some(v);
-                    }
-                }
-                None => {
-                    return Err(Exc::new(
-                        "NotImplementedError",
-                        "unsupported construct: terminator",
-                    ));
-                }
-            }
+    /// Field `idx` of (ty, key) read through a reference (copied: it crosses the entity
+    /// boundary); `None` if never assigned. The caller has checked that the entity exists.
+    pub(crate) fn remote_field(&mut self, ty: usize, key: &Key, idx: usize) -> Option<Value> {
+        match self.find(ty, key) {
+            Some(i) => self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy),
+            None => self
+                .committed(ty, key)
+                .and_then(|s| s[idx].as_ref())
+                .map(thaw_copy),
         }
     }
 
     /// A reference's (type, key), checking (and recording) that the entity exists.
-    fn resolve_ref(&mut self, v: &Value) -> R<(usize, Key)> {
+    pub(crate) fn resolve_ref(&mut self, v: &Value) -> R<(usize, Key)> {
         match v {
             Value::Ref(r) => {
                 let ty = self
@@ -621,7 +507,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
 
     /// A reference's (type, (key, overlay index)): like [`Self::resolve_ref`] followed by
     /// [`Self::touch`], with one store lookup.
-    fn resolve_touch(&mut self, v: &Value) -> R<(usize, (Key, usize))> {
+    pub(crate) fn resolve_touch(&mut self, v: &Value) -> R<(usize, (Key, usize))> {
         match v {
             Value::Ref(r) => {
                 let ty = self
@@ -644,63 +530,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
     }
 }
 
-fn method_of<'p>(t: &Tables<'p>, ty: usize, name: &str) -> R<&'p ir::Method> {
-    t.types[ty].methods.get(name).copied().ok_or_else(|| {
-        Exc::new(
-            "AttributeError",
-            format!("'{}' object has no attribute '{name}'", t.types[ty].name),
-        )
-    })
-}
-
-/// A frame over `slots`, which holds the arguments (a pooled vector, see [`Scratch`]).
-fn new_frame<'p>(
-    ty: usize,
-    key: Option<Key>,
-    ent: usize,
-    m: &'p ir::Method,
-    mut slots: Vec<Option<Value>>,
-    result_slot: u32,
-    remote: bool,
-) -> Frame<'p> {
-    let n = m
-        .body
-        .as_ref()
-        .map(|b| b.slots.len())
-        .unwrap_or(0)
-        .max(slots.len());
-    slots.resize(n, None);
-    Frame {
-        ty,
-        key,
-        ent,
-        method: m,
-        block: 0,
-        slots,
-        result_slot,
-        remote,
-    }
-}
-
 impl Host for Ctx<'_, '_> {
-    fn field_index(&self, ty: usize, name: &str) -> R<usize> {
-        let info = &self.t.types[ty];
-        // few fields: a scan that mostly compares lengths beats hashing the name
-        let found = if info.def.fields.len() <= 8 {
-            info.def.fields.iter().position(|f| f.name == name)
-        } else {
-            info.fields.get(name).copied()
-        };
-        found.ok_or_else(|| {
-            Exc::new(
-                "AttributeError",
-                format!(
-                    "'{}' object has no attribute '{name}'",
-                    self.t.types[ty].name
-                ),
-            )
-        })
-    }
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value> {
         let v = self.state_mut(f.ent).get(idx)?.clone()?;
         if f.ent != CTOR && matches!(v, Value::List(_) | Value::Dict(_)) {
@@ -725,6 +555,10 @@ impl Host for Ctx<'_, '_> {
     }
     fn log(&mut self, line: String) {
         self.s.logs.push(line);
+    }
+    fn slot_name(&self, f: &Frame, i: u32) -> &str {
+        let code = &self.t.types[f.ty].code[f.m];
+        code.slot_names.get(i as usize).copied().unwrap_or("?")
     }
 }
 

@@ -1,16 +1,18 @@
-//! The IR interpreter: expressions and statements of one block, over a frame of slots and the
-//! executing entity's state. Terminators that leave the entity (Invoke, RemoteGet) are handled
+//! The interpreter of lowered method bodies ([`crate::lower`]): expressions and statements of
+//! one block, over a frame of slots and the executing entity's state. Terminators that leave the entity (Invoke, RemoteGet) are handled
 //! by the engine ([`crate::engine`]), which owns the continuation-frame stack: statements and
 //! expressions never suspend (body.proto), so this module is a plain recursive evaluator.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use stent_ir::v1::{self as ir, assign_target, expr, format_part, stmt};
+use stent_ir::v1 as ir;
 
 use crate::builtins;
+use crate::lower::{CmpOp, LAug, LExpr, LFormat, LPart, LStmt, LTarget, UnOp};
 use crate::ops::{self, BinOp};
-use crate::value::{EntityRef, Exc, Key, R, Value};
+use crate::value::{EntityRef, Exc, Key, R, Value, overflow};
 
 /// A method activation: a continuation frame (events.proto `Frame`) while suspended.
 pub struct Frame<'p> {
@@ -19,18 +21,19 @@ pub struct Frame<'p> {
     pub key: Option<Key>,
     /// The entity's index in the request's overlay ([`crate::engine::CTOR`] in a constructor).
     pub ent: usize,
-    pub method: &'p ir::Method,
+    /// The method's index in its type's lowered code ([`crate::engine::TypeInfo::code`]).
+    pub m: usize,
     pub block: u32,
     pub slots: Vec<Option<Value>>,
     /// The caller's slot receiving our result.
     pub result_slot: u32,
     /// Reached through a reference: the result is copied on return.
     pub remote: bool,
+    pub _p: PhantomData<&'p ()>,
 }
 
 /// What expression evaluation needs from the engine: the executing entity's fields.
 pub trait Host {
-    fn field_index(&self, ty: usize, name: &str) -> R<usize>;
     /// Reads field `idx` of the frame's entity (`None`: never assigned).
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value>;
     fn set_field(&mut self, f: &Frame, idx: usize, v: Value);
@@ -38,6 +41,8 @@ pub trait Host {
     fn key_field(&self, ty: usize) -> usize;
     /// `print(...)` output of the running request.
     fn log(&mut self, line: String);
+    /// Slot `i`'s name in the frame's method (for UnboundLocalError).
+    fn slot_name(&self, f: &Frame, i: u32) -> &str;
 }
 
 fn unsupported<T>(what: &str) -> R<T> {
@@ -89,25 +94,21 @@ pub fn literal(v: &ir::Value) -> R<Value> {
     })
 }
 
-pub fn read_slot(f: &Frame, i: u32) -> R<Value> {
+#[inline]
+pub fn read_slot<H: Host>(h: &H, f: &Frame, i: u32) -> R<Value> {
     match f.slots.get(i as usize) {
         Some(Some(v)) => Ok(v.clone()),
-        _ => {
-            let name = f
-                .method
-                .body
-                .as_ref()
-                .and_then(|b| b.slots.get(i as usize))
-                .map(|s| s.name.as_str())
-                .unwrap_or("?");
-            Err(Exc::new(
-                "UnboundLocalError",
-                format!(
-                    "cannot access local variable '{name}' where it is not associated with a value"
-                ),
-            ))
-        }
+        _ => Err(unbound(h, f, i)),
     }
+}
+
+#[cold]
+fn unbound<H: Host>(h: &H, f: &Frame, i: u32) -> Exc {
+    let name = h.slot_name(f, i);
+    Exc::new(
+        "UnboundLocalError",
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
 }
 
 pub fn self_ref<H: Host>(h: &mut H, f: &Frame) -> R<Value> {
@@ -127,126 +128,140 @@ pub fn self_ref<H: Host>(h: &mut H, f: &Frame) -> R<Value> {
     })))
 }
 
-pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &ir::Expr) -> R<Value> {
-    use expr::Kind;
-    let Some(kind) = &e.kind else {
-        return unsupported("empty expression");
-    };
-    Ok(match kind {
-        Kind::Literal(v) => literal(v)?,
-        Kind::Slot(i) => read_slot(f, *i)?,
-        Kind::Field(name) => {
-            let idx = h.field_index(f.ty, name)?;
-            match h.get_field(f, idx) {
-                Some(v) => v,
-                None => {
-                    return Err(Exc::new(
-                        "AttributeError",
-                        format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
-                    ));
-                }
+/// [`eval`] with the leaves (slot, field, constant) inline: most operands are leaves, and this
+/// saves the call and the (large) `R<Value>` return of a recursive evaluation.
+#[inline(always)]
+pub fn operand<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<Value> {
+    match e {
+        LExpr::Slot(i) => read_slot(h, f, *i),
+        LExpr::Const(c) => Ok(c.value()),
+        LExpr::Field(idx, name) => match h.get_field(f, *idx) {
+            Some(v) => Ok(v),
+            None => Err(no_attr(h, f, name)),
+        },
+        _ => eval(h, f, e),
+    }
+}
+
+/// The truth value of `e` (a branch condition): a single comparison yields it directly.
+#[inline]
+pub fn truth<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<bool> {
+    match e {
+        LExpr::Compare1(op, l, r) => {
+            let l = operand(h, f, l)?;
+            let r = operand(h, f, r)?;
+            compare_op(*op, &l, &r)
+        }
+        _ => Ok(eval(h, f, e)?.truthy()),
+    }
+}
+
+pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<Value> {
+    Ok(match e {
+        LExpr::Slot(i) => read_slot(h, f, *i)?,
+        LExpr::Field(idx, name) => match h.get_field(f, *idx) {
+            Some(v) => v,
+            None => return Err(no_attr(h, f, name)),
+        },
+        LExpr::Const(c) => c.value(),
+        LExpr::Compare1(op, l, r) => {
+            let l = operand(h, f, l)?;
+            let r = operand(h, f, r)?;
+            Value::Bool(compare_op(*op, &l, &r)?)
+        }
+        LExpr::Binary(op, l, r) => {
+            let l = operand(h, f, l)?;
+            let r = operand(h, f, r)?;
+            arith(*op, &l, &r, ops::binary)?
+        }
+        LExpr::Lit(v) => literal(v)?,
+        LExpr::SelfRef => self_ref(h, f)?,
+        LExpr::Unary(op, x) => {
+            let v = eval(h, f, x)?;
+            match op {
+                UnOp::Neg => ops::neg(&v)?,
+                UnOp::Pos => ops::pos(&v)?,
+                UnOp::Not => Value::Bool(!v.truthy()),
+                UnOp::Invert => ops::invert(&v)?,
+                UnOp::Bad => return unsupported("unary operator"),
             }
         }
-        Kind::SelfRef(_) => self_ref(h, f)?,
-        Kind::Binary(b) => {
-            let op = BinOp::from_i32(b.op).ok_or_else(|| {
-                Exc::new("NotImplementedError", "unsupported construct: operator")
-            })?;
-            let l = eval(h, f, need(&b.left, "left")?)?;
-            let r = eval(h, f, need(&b.right, "right")?)?;
-            ops::binary(op, &l, &r)?
-        }
-        Kind::Unary(u) => {
-            let v = eval(h, f, need(&u.operand, "operand")?)?;
-            match u.op {
-                1 => ops::neg(&v)?,
-                2 => ops::pos(&v)?,
-                3 => Value::Bool(!v.truthy()),
-                4 => ops::invert(&v)?,
-                _ => return unsupported("unary operator"),
-            }
-        }
-        Kind::Compare(c) => {
-            let Some(first) = c.operands.first() else {
-                return unsupported("compare arity");
-            };
+        LExpr::Compare(first, rest) => {
             let mut left = eval(h, f, first)?;
-            for (i, op) in c.ops.iter().enumerate() {
-                let Some(re) = c.operands.get(i + 1) else {
-                    return unsupported("compare arity");
-                };
+            for (op, re) in rest {
                 let right = eval(h, f, re)?;
-                let ok = compare_op(*op, &left, &right)?;
-                if !ok {
+                if !compare_op(*op, &left, &right)? {
                     return Ok(Value::Bool(false));
                 }
                 left = right;
             }
             Value::Bool(true)
         }
-        Kind::BoolOp(b) => {
+        LExpr::BoolOp(op, values) => {
             let mut last = Value::None;
-            for (i, x) in b.values.iter().enumerate() {
+            for (i, x) in values.iter().enumerate() {
                 last = eval(h, f, x)?;
                 let t = last.truthy();
-                if i + 1 < b.values.len() && ((b.op == 1 && !t) || (b.op == 2 && t)) {
+                if i + 1 < values.len() && ((*op == 1 && !t) || (*op == 2 && t)) {
                     return Ok(last);
                 }
             }
             last
         }
-        Kind::Cond(c) => {
-            if eval(h, f, need(&c.cond, "cond")?)?.truthy() {
-                eval(h, f, need(&c.then_value, "then")?)?
+        LExpr::Cond(c) => {
+            if eval(h, f, &c[0])?.truthy() {
+                eval(h, f, &c[1])?
             } else {
-                eval(h, f, need(&c.else_value, "else")?)?
+                eval(h, f, &c[2])?
             }
         }
-        Kind::Builtin(b) => {
-            let args = eval_all(h, f, &b.args)?;
-            builtins::call_builtin(b.function, args)?
+        LExpr::Builtin(func, args) => {
+            let args = eval_all(h, f, args)?;
+            builtins::call_builtin(*func, args)?
         }
-        Kind::Method(m) => {
-            let recv = eval(h, f, need(&m.receiver, "receiver")?)?;
-            let args = eval_all(h, f, &m.args)?;
-            builtins::call_method(&recv, &m.method, args)?
+        LExpr::Method(recv, name, args) => {
+            let recv = eval(h, f, recv)?;
+            let args = eval_all(h, f, args)?;
+            builtins::call_method(&recv, name, args)?
         }
-        Kind::Index(ix) => {
-            let v = eval(h, f, need(&ix.value, "value")?)?;
-            let i = eval(h, f, need(&ix.index, "index")?)?;
+        LExpr::Index(ix) => {
+            let v = eval(h, f, &ix[0])?;
+            let i = eval(h, f, &ix[1])?;
             ops::get_item(&v, &i)?
         }
-        Kind::Slice(s) => {
-            let v = eval(h, f, need(&s.value, "value")?)?;
-            let lo = opt_eval(h, f, &s.lower)?;
-            let up = opt_eval(h, f, &s.upper)?;
-            let st = opt_eval(h, f, &s.step)?;
+        LExpr::Slice(s) => {
+            let v = eval(h, f, &s[0])?;
+            let lo = eval(h, f, &s[1])?;
+            let up = eval(h, f, &s[2])?;
+            let st = eval(h, f, &s[3])?;
             ops::slice(&v, &lo, &up, &st)?
         }
-        Kind::List(l) => Value::list(eval_all(h, f, &l.items)?),
-        Kind::Tuple(t) => Value::tuple(eval_all(h, f, &t.items)?),
-        Kind::Dict(d) => {
-            let mut m = IndexMap::with_capacity(d.items.len());
-            for it in &d.items {
-                let k = eval(h, f, need(&it.key, "key")?)?;
-                let v = eval(h, f, need(&it.value, "value")?)?;
+        LExpr::List(items) => Value::list(eval_all(h, f, items)?),
+        LExpr::Tuple(items) => Value::tuple(eval_all(h, f, items)?),
+        LExpr::Dict(items) => {
+            let mut m = IndexMap::with_capacity(items.len());
+            for (k, v) in items {
+                let k = eval(h, f, k)?;
+                let v = eval(h, f, v)?;
                 k.check_hashable()?;
                 m.insert(k, v);
             }
             Value::dict(m)
         }
-        Kind::Fstring(fs) => Value::str(&fstring(h, f, fs)?),
+        LExpr::Fstring(fs) => Value::str(&fstring(h, f, fs)?),
+        LExpr::Fail(x) => return Err((**x).clone()),
     })
 }
 
-fn opt_eval<H: Host>(h: &mut H, f: &mut Frame, e: &Option<Box<ir::Expr>>) -> R<Value> {
-    match e {
-        Some(e) => eval(h, f, e),
-        None => Ok(Value::None),
-    }
+#[cold]
+fn no_attr<H: Host>(h: &H, f: &Frame, name: &str) -> Exc {
+    Exc::new(
+        "AttributeError",
+        format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
+    )
 }
 
-pub fn eval_all<H: Host>(h: &mut H, f: &mut Frame, es: &[ir::Expr]) -> R<Vec<Value>> {
+pub fn eval_all<H: Host>(h: &mut H, f: &mut Frame, es: &[LExpr]) -> R<Vec<Value>> {
     es.iter().map(|e| eval(h, f, e)).collect()
 }
 
@@ -254,82 +269,103 @@ pub fn eval_all<H: Host>(h: &mut H, f: &mut Frame, es: &[ir::Expr]) -> R<Vec<Val
 pub fn eval_into<H: Host>(
     h: &mut H,
     f: &mut Frame,
-    es: &[ir::Expr],
+    es: &[LExpr],
     out: &mut Vec<Option<Value>>,
 ) -> R<()> {
     for e in es {
-        out.push(Some(eval(h, f, e)?));
+        out.push(Some(operand(h, f, e)?));
     }
     Ok(())
 }
 
-fn fstring<H: Host>(h: &mut H, f: &mut Frame, fs: &ir::FormatString) -> R<String> {
+fn fstring<H: Host>(h: &mut H, f: &mut Frame, fs: &LFormat) -> R<String> {
     let mut out = String::new();
     for p in &fs.parts {
-        match &p.kind {
-            Some(format_part::Kind::Text(t)) => out.push_str(t),
-            Some(format_part::Kind::Value(fv)) => {
-                let v = eval(h, f, need(&fv.value, "value")?)?;
-                let v = match fv.conversion {
-                    114 | 97 => Value::str(&v.repr()), // 'r', 'a'
-                    _ => v,
-                };
-                let spec = match &fv.spec {
+        match p {
+            LPart::Text(t) => out.push_str(t),
+            LPart::Value(e, repr, spec) => {
+                let v = eval(h, f, e)?;
+                let v = if *repr { Value::str(&v.repr()) } else { v };
+                let spec = match spec {
                     Some(s) => fstring(h, f, s)?,
                     None => String::new(),
                 };
                 out.push_str(&builtins::format_value(&v, &spec)?);
             }
-            None => {}
         }
     }
     Ok(out)
 }
 
-pub fn compare_op(op: i32, l: &Value, r: &Value) -> R<bool> {
+/// `general(op, a, b)` (`ops::binary` or `ops::inplace`), with int + and - inline (the same
+/// result: for two ints both compute the checked sum / difference).
+#[inline(always)]
+fn arith(
+    op: BinOp,
+    a: &Value,
+    b: &Value,
+    general: fn(BinOp, &Value, &Value) -> R<Value>,
+) -> R<Value> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        match op {
+            BinOp::Add => return x.checked_add(*y).map(Value::Int).ok_or_else(overflow),
+            BinOp::Sub => return x.checked_sub(*y).map(Value::Int).ok_or_else(overflow),
+            _ => {}
+        }
+    }
+    general(op, a, b)
+}
+
+#[inline]
+pub fn compare_op(op: CmpOp, l: &Value, r: &Value) -> R<bool> {
+    if let (Value::Int(a), Value::Int(b)) = (l, r) {
+        // the usual case, exactly as the general path below decides it
+        match op {
+            CmpOp::Eq => return Ok(a == b),
+            CmpOp::Ne => return Ok(a != b),
+            CmpOp::Lt => return Ok(a < b),
+            CmpOp::Le => return Ok(a <= b),
+            CmpOp::Gt => return Ok(a > b),
+            CmpOp::Ge => return Ok(a >= b),
+            _ => {}
+        }
+    }
     Ok(match op {
-        1 => l.py_eq(r),
-        2 => !l.py_eq(r),
-        3 => ops::lt(l, r)?,
-        4 => ops::le(l, r)?,
-        5 => ops::gt(l, r)?,
-        6 => ops::ge(l, r)?,
-        7 => ops::contains(r, l)?,
-        8 => !ops::contains(r, l)?,
-        9 => l.py_is(r),
-        10 => !l.py_is(r),
-        _ => return unsupported("comparison operator"),
+        CmpOp::Eq => l.py_eq(r),
+        CmpOp::Ne => !l.py_eq(r),
+        CmpOp::Lt => ops::lt(l, r)?,
+        CmpOp::Le => ops::le(l, r)?,
+        CmpOp::Gt => ops::gt(l, r)?,
+        CmpOp::Ge => ops::ge(l, r)?,
+        CmpOp::In => ops::contains(r, l)?,
+        CmpOp::NotIn => !ops::contains(r, l)?,
+        CmpOp::Is => l.py_is(r),
+        CmpOp::IsNot => !l.py_is(r),
+        CmpOp::Bad => return unsupported("comparison operator"),
     })
 }
 
 /// Stores `v` into an assignment target.
-pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &ir::AssignTarget, v: Value) -> R<()> {
-    match &t.kind {
-        Some(assign_target::Kind::Slot(i)) => {
-            match f.slots.get_mut(*i as usize) {
-                Some(s) => *s = Some(v),
-                None => return unsupported("slot out of range"),
-            }
+pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &LTarget, v: Value) -> R<()> {
+    match t {
+        LTarget::Slot(i) => set_slot(f, *i, v),
+        LTarget::Field(idx) => {
+            h.set_field(f, *idx, v);
             Ok(())
         }
-        Some(assign_target::Kind::Field(name)) => {
-            let idx = h.field_index(f.ty, name)?;
-            h.set_field(f, idx, v);
-            Ok(())
-        }
-        Some(assign_target::Kind::Subscript(s)) => {
-            let c = eval(h, f, need(&s.container, "container")?)?;
-            let i = eval(h, f, need(&s.index, "index")?)?;
+        LTarget::Subscript(s) => {
+            let c = eval(h, f, &s[0])?;
+            let i = eval(h, f, &s[1])?;
             ops::set_item(&c, &i, v)
         }
-        Some(assign_target::Kind::Unpack(tl)) => {
+        LTarget::Unpack(targets) => {
             let items = ops::iterate(&v).map_err(|_| {
                 Exc::new(
                     "TypeError",
                     format!("cannot unpack non-iterable {} object", v.type_name()),
                 )
             })?;
-            let n = tl.targets.len();
+            let n = targets.len();
             if items.len() > n {
                 return Err(Exc::new(
                     "ValueError",
@@ -345,74 +381,76 @@ pub fn assign<H: Host>(h: &mut H, f: &mut Frame, t: &ir::AssignTarget, v: Value)
                     ),
                 ));
             }
-            for (t, x) in tl.targets.iter().zip(items) {
+            for (t, x) in targets.iter().zip(items) {
                 assign(h, f, t, x)?;
             }
             Ok(())
         }
-        None => unsupported("empty assignment target"),
+        LTarget::Fail(x) => Err((**x).clone()),
     }
 }
 
+#[inline]
+fn set_slot(f: &mut Frame, i: u32, v: Value) -> R<()> {
+    match f.slots.get_mut(i as usize) {
+        Some(s) => *s = Some(v),
+        None => return unsupported("slot out of range"),
+    }
+    Ok(())
+}
+
 /// Reads the current value of a target for augmented assignment, then stores `op`'s result.
-fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, a: &ir::AugAssign) -> R<()> {
-    let op = BinOp::from_i32(a.op)
-        .ok_or_else(|| Exc::new("NotImplementedError", "unsupported construct: operator"))?;
-    let t = need(&a.target, "target")?;
-    match &t.kind {
-        Some(assign_target::Kind::Subscript(s)) => {
-            let c = eval(h, f, need(&s.container, "container")?)?;
-            let i = eval(h, f, need(&s.index, "index")?)?;
+fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, op: BinOp, t: &LAug, rhs: &LExpr) -> R<()> {
+    match t {
+        LAug::Subscript(s) => {
+            let c = eval(h, f, &s[0])?;
+            let i = eval(h, f, &s[1])?;
             let cur = ops::get_item(&c, &i)?;
-            let rhs = eval(h, f, need(&a.value, "value")?)?;
+            let rhs = eval(h, f, rhs)?;
             let new = ops::inplace(op, &cur, &rhs)?;
             ops::set_item(&c, &i, new)
         }
-        Some(assign_target::Kind::Slot(i)) => {
-            let cur = read_slot(f, *i)?;
-            let rhs = eval(h, f, need(&a.value, "value")?)?;
-            let new = ops::inplace(op, &cur, &rhs)?;
-            assign(h, f, t, new)
+        LAug::Slot(i) => {
+            let cur = read_slot(h, f, *i)?;
+            let rhs = operand(h, f, rhs)?;
+            let new = arith(op, &cur, &rhs, ops::inplace)?;
+            set_slot(f, *i, new)
         }
-        Some(assign_target::Kind::Field(name)) => {
-            let idx = h.field_index(f.ty, name)?;
-            let Some(cur) = h.get_field(f, idx) else {
-                return Err(Exc::new(
-                    "AttributeError",
-                    format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
-                ));
+        LAug::Field(idx, name) => {
+            let Some(cur) = h.get_field(f, *idx) else {
+                return Err(no_attr(h, f, name));
             };
-            let rhs = eval(h, f, need(&a.value, "value")?)?;
-            let new = ops::inplace(op, &cur, &rhs)?;
-            assign(h, f, t, new)
+            let rhs = operand(h, f, rhs)?;
+            let new = arith(op, &cur, &rhs, ops::inplace)?;
+            h.set_field(f, *idx, new);
+            Ok(())
         }
-        _ => unsupported("augmented assignment target"),
     }
 }
 
 /// Runs the statements of a block.
-pub fn exec_stmts<H: Host>(h: &mut H, f: &mut Frame, stmts: &[ir::Stmt]) -> R<()> {
+pub fn exec_stmts<H: Host>(h: &mut H, f: &mut Frame, stmts: &[LStmt]) -> R<()> {
     for s in stmts {
-        match &s.kind {
-            Some(stmt::Kind::Assign(a)) => {
-                let v = eval(h, f, need(&a.value, "value")?)?;
-                assign(h, f, need(&a.target, "target")?, v)?;
+        match s {
+            LStmt::Assign(value, target) => {
+                let v = operand(h, f, value)?;
+                assign(h, f, target, v)?;
             }
-            Some(stmt::Kind::AugAssign(a)) => aug_assign(h, f, a)?,
-            Some(stmt::Kind::Expr(e)) => {
+            LStmt::Aug(op, target, rhs) => aug_assign(h, f, *op, target, rhs)?,
+            LStmt::Expr(e) => {
                 eval(h, f, e)?;
             }
-            Some(stmt::Kind::DelItem(d)) => {
-                let c = eval(h, f, need(&d.container, "container")?)?;
-                let i = eval(h, f, need(&d.index, "index")?)?;
+            LStmt::DelItem(c, i) => {
+                let c = eval(h, f, c)?;
+                let i = eval(h, f, i)?;
                 ops::del_item(&c, &i)?;
             }
-            Some(stmt::Kind::Print(p)) => {
-                let vals = eval_all(h, f, &p.args)?;
+            LStmt::Print(args) => {
+                let vals = eval_all(h, f, args)?;
                 let line: Vec<String> = vals.iter().map(Value::to_py_str).collect();
                 h.log(line.join(" "));
             }
-            None => return unsupported("empty statement"),
+            LStmt::Fail(x) => return Err((**x).clone()),
         }
     }
     Ok(())
