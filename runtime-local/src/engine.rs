@@ -469,16 +469,44 @@ impl<'a, 'p> Ctx<'a, 'p> {
         }
     }
 
-    /// Field `idx` of (ty, key) read through a reference (copied: it crosses the entity
-    /// boundary); `None` if never assigned. The caller has checked that the entity exists.
-    pub(crate) fn remote_field(&mut self, ty: usize, key: &Key, idx: usize) -> Option<Value> {
-        match self.find(ty, key) {
-            Some(i) => self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy),
-            None => self
-                .committed(ty, key)
-                .and_then(|s| s[idx].as_ref())
-                .map(thaw_copy),
-        }
+    /// A remote field read: field `index[ty]` of the entity `target` refers to, copied (it
+    /// crosses the entity boundary). The checks, errors and read set of [`Self::resolve_ref`]
+    /// followed by the read, with one overlay search and at most one store lookup.
+    pub(crate) fn remote_get(
+        &mut self,
+        target: &Value,
+        index: &[Option<usize>],
+        field: &str,
+    ) -> R<Value> {
+        let Value::Ref(r) = target else {
+            return Err(self.resolve_ref(target).expect_err("not a reference"));
+        };
+        let t = self.t;
+        let ty = t
+            .type_of(&r.entity)
+            .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
+        let no_attr = || {
+            let ty = &t.types[ty].name;
+            Exc::new(
+                "AttributeError",
+                format!("'{ty}' object has no attribute '{field}'"),
+            )
+        };
+        let v = match self.find(ty, &r.key) {
+            Some(i) => {
+                let idx = index[ty].ok_or_else(no_attr)?;
+                self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy)
+            }
+            None => {
+                self.s.reads.push((ty, r.key.clone()));
+                let st = self
+                    .committed(ty, &r.key)
+                    .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
+                let idx = index[ty].ok_or_else(no_attr)?;
+                st[idx].as_ref().map(thaw_copy)
+            }
+        };
+        v.ok_or_else(no_attr)
     }
 
     /// A reference's (type, key), checking (and recording) that the entity exists.

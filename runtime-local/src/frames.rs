@@ -150,11 +150,7 @@ impl<'p> Ctx<'_, 'p> {
                         None => Value::None,
                     };
                     f.block = *resume;
-                    let (ty, key) = self.resolve_ref(&target)?;
-                    let idx = index[ty].ok_or_else(|| no_attr(t, ty, field))?;
-                    let v = self
-                        .remote_field(ty, &key, idx)
-                        .ok_or_else(|| no_attr(t, ty, field))?;
+                    let v = self.remote_get(&target, index, field)?;
                     if let Some(s) = f.slots.get_mut(*result_slot as usize) {
                         *s = Some(v);
                     }
