@@ -298,6 +298,35 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
 #[cfg(test)]
 mod tests {
     #[test]
+    fn int_reads_what_the_json_parser_reads_as_int64() {
+        let read = |t: &str| {
+            super::Scan {
+                s: t.as_bytes(),
+                t,
+                i: 0,
+            }
+            .int()
+        };
+        for (t, want) in [
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("42,", Some(42)),
+            ("-17]", Some(-17)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("-9223372036854775809", None),
+            ("01", None),
+            ("-", None),
+            ("1.5", None),
+            ("2e3", None),
+            ("x", None),
+        ] {
+            assert_eq!(read(t), want, "{t}");
+        }
+    }
+
+    #[test]
     fn stop_matches_the_byte_loop() {
         let alphabet: &[u8] = &[
             b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xff, 0x5b, 0x21, 0,
