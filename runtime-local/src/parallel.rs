@@ -307,12 +307,21 @@ pub fn execute_batch(
 ///
 /// `STENT_EXECUTOR=serial` or `=parallel` pins the choice (benchmarks of the protocol itself,
 /// and tests that must exercise it whatever the timing).
+///
+/// Probing the slower executor costs its slowness: the interval between probes doubles (up to
+/// [`PROBE_MAX`] batches) each time a probe confirms the choice, and falls back to
+/// [`PROBE_EVERY`] when one overturns it.
 #[derive(Debug)]
 pub struct Adaptive {
     /// Moving average of ns per request: [serial, parallel] (0: not measured yet).
     ns: [f64; 2],
     batches: u64,
     pinned: Option<bool>,
+    /// Batches between probes, and the batch of the next one.
+    interval: u64,
+    next_probe: u64,
+    /// The current batch is a probe of the executor measured slower.
+    probing: bool,
 }
 
 impl Default for Adaptive {
@@ -326,12 +335,17 @@ impl Default for Adaptive {
             ns: [0.0; 2],
             batches: 0,
             pinned,
+            interval: PROBE_EVERY,
+            next_probe: PROBE_EVERY,
+            probing: false,
         }
     }
 }
 
-/// Every this many batches the slower executor is measured again (load changes).
+/// The shortest and the longest interval, in batches, between two probes of the slower
+/// executor (load changes, so it is measured again).
 const PROBE_EVERY: u64 = 16;
+const PROBE_MAX: u64 = 512;
 
 impl Adaptive {
     fn choose(&mut self) -> bool {
@@ -343,13 +357,64 @@ impl Adaptive {
         if parallel == 0.0 || serial == 0.0 {
             return parallel == 0.0;
         }
-        (parallel < serial) != (self.batches.is_multiple_of(PROBE_EVERY))
+        self.probing = self.batches >= self.next_probe;
+        if self.probing {
+            self.next_probe = self.batches + self.interval;
+        }
+        (parallel < serial) != self.probing
     }
 
     fn record(&mut self, parallel: bool, took: Duration, n: usize) {
         let x = took.as_nanos() as f64 / n.max(1) as f64;
+        let probe = std::mem::take(&mut self.probing);
         let e = &mut self.ns[parallel as usize];
-        *e = if *e == 0.0 { x } else { 0.7 * *e + 0.3 * x };
+        // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
+        // stale, and averaging it in would take several probes to notice a change
+        *e = if *e == 0.0 || probe { x } else { 0.7 * *e + 0.3 * x };
+        if probe {
+            let [serial, par] = self.ns;
+            let still_slower = if parallel { par >= serial } else { serial > par };
+            self.interval = if still_slower {
+                (self.interval * 2).min(PROBE_MAX)
+            } else {
+                PROBE_EVERY
+            };
+            self.next_probe = self.batches + self.interval;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `choose`/`record` a serial and a parallel cost; the batches run in parallel.
+    fn parallel_batches(a: &mut Adaptive, serial_ns: u64, parallel_ns: u64, batches: usize) -> usize {
+        (0..batches)
+            .filter(|_| {
+                let p = a.choose();
+                let ns = if p { parallel_ns } else { serial_ns };
+                a.record(p, Duration::from_nanos(ns * 1000), 1000);
+                p
+            })
+            .count()
+    }
+
+    #[test]
+    fn probes_of_a_slower_executor_back_off_and_a_change_is_followed() {
+        let mut a = Adaptive {
+            pinned: None,
+            ..Adaptive::default()
+        };
+        // parallel twice as slow: after the first measurements it is only probed, ever rarer
+        let probes = parallel_batches(&mut a, 1000, 2000, 4000);
+        assert!(probes <= 12, "{probes} parallel batches of 4000");
+        assert_eq!(a.interval, PROBE_MAX);
+        // the machine frees up and parallel becomes twice as fast: followed within a probe
+        // interval and a few batches of the moving average
+        let n = parallel_batches(&mut a, 1000, 500, 2 * PROBE_MAX as usize);
+        assert!(n >= PROBE_MAX as usize, "{n}");
+        assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
     }
 }
 
@@ -383,12 +448,13 @@ fn execute_parallel(
             chunks.work(&mut Worker::new(t), &store);
             chunks.wait_all()
         });
-        par.locals.extend(
-            chunks
-                .locals
-                .into_iter()
-                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())),
-        );
+        // emptied now, not at the next use: the states they share with the store would make
+        // the serial executor's in-place commit (`Arc::get_mut`) fail until then
+        par.locals.extend(chunks.locals.into_iter().map(|m| {
+            let mut local = m.into_inner().unwrap_or_else(|e| e.into_inner());
+            local.maps.iter_mut().for_each(|m| m.clear());
+            local
+        }));
         let mut g = store.write().unwrap_or_else(|e| e.into_inner());
         par.validator
             .commit_round(t, &mut g, specs, &mut out, errors, stats);
