@@ -64,7 +64,7 @@ impl Options {
             workers: vec![1, 2],
             durable: vec![false, true],
             requests: 200_000,
-            oracle_requests: 5_000,
+            oracle_requests: 50_000,
             hotel_requests: 20_000,
             oracle: true,
             checkpoint_every: CHECKPOINT_EVERY,
