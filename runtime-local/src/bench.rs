@@ -245,6 +245,18 @@ impl Sink {
         Ok(())
     }
 
+    /// The run's figures, with this sink's checkpoint stalls and background timings.
+    fn summarize(self, lat: Vec<u64>, n: usize, t0: Instant, stats: Stats) -> Run {
+        let wall = t0.elapsed().as_secs_f64();
+        let bg = self
+            .ck
+            .timings
+            .iter()
+            .map(|t| (t.encode, t.total))
+            .collect();
+        summarize(lat, n, wall, stats, self.stalls, bg)
+    }
+
     /// Waits for every queued batch to be durable and answers it, then for the checkpoint in
     /// flight (the end of a run).
     fn finish(&mut self, done: &mut impl FnMut(usize, usize, Instant)) -> Result<(), String> {
@@ -284,14 +296,7 @@ pub fn closed_loop(
         sink.batch(engine, chunk, i * BATCH, workers, &mut stats, &mut done)?;
     }
     sink.finish(&mut done)?;
-    let wall = t0.elapsed().as_secs_f64();
-    let bg = sink
-        .ck
-        .timings
-        .iter()
-        .map(|t| (t.encode, t.total))
-        .collect();
-    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls, bg))
+    Ok(sink.summarize(lat, lines.len(), t0, stats))
 }
 
 /// Open loop: arrivals at `rate` requests/s; batches take what has arrived (up to BATCH).
@@ -341,14 +346,7 @@ pub fn open_loop(
         next = end;
     }
     sink.finish(&mut done)?;
-    let wall = t0.elapsed().as_secs_f64();
-    let bg = sink
-        .ck
-        .timings
-        .iter()
-        .map(|t| (t.encode, t.total))
-        .collect();
-    Ok(summarize(lat, lines.len(), wall, stats, sink.stalls, bg))
+    Ok(sink.summarize(lat, lines.len(), t0, stats))
 }
 
 fn summarize(
