@@ -370,10 +370,18 @@ impl Adaptive {
         let e = &mut self.ns[parallel as usize];
         // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
         // stale, and averaging it in would take several probes to notice a change
-        *e = if *e == 0.0 || probe { x } else { 0.7 * *e + 0.3 * x };
+        *e = if *e == 0.0 || probe {
+            x
+        } else {
+            0.7 * *e + 0.3 * x
+        };
         if probe {
             let [serial, par] = self.ns;
-            let still_slower = if parallel { par >= serial } else { serial > par };
+            let still_slower = if parallel {
+                par >= serial
+            } else {
+                serial > par
+            };
             self.interval = if still_slower {
                 (self.interval * 2).min(PROBE_MAX)
             } else {
@@ -381,40 +389,6 @@ impl Adaptive {
             };
             self.next_probe = self.batches + self.interval;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Feeds `choose`/`record` a serial and a parallel cost; the batches run in parallel.
-    fn parallel_batches(a: &mut Adaptive, serial_ns: u64, parallel_ns: u64, batches: usize) -> usize {
-        (0..batches)
-            .filter(|_| {
-                let p = a.choose();
-                let ns = if p { parallel_ns } else { serial_ns };
-                a.record(p, Duration::from_nanos(ns * 1000), 1000);
-                p
-            })
-            .count()
-    }
-
-    #[test]
-    fn probes_of_a_slower_executor_back_off_and_a_change_is_followed() {
-        let mut a = Adaptive {
-            pinned: None,
-            ..Adaptive::default()
-        };
-        // parallel twice as slow: after the first measurements it is only probed, ever rarer
-        let probes = parallel_batches(&mut a, 1000, 2000, 4000);
-        assert!(probes <= 12, "{probes} parallel batches of 4000");
-        assert_eq!(a.interval, PROBE_MAX);
-        // the machine frees up and parallel becomes twice as fast: followed within a probe
-        // interval and a few batches of the moving average
-        let n = parallel_batches(&mut a, 1000, 500, 2 * PROBE_MAX as usize);
-        assert!(n >= PROBE_MAX as usize, "{n}");
-        assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
     }
 }
 
@@ -565,5 +539,44 @@ fn render_into(s: &mut String, id: impl FnOnce(&mut String), r: &R<Value>) {
             crate::json::write_str(s, &e.msg);
             s.push_str("}}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `choose`/`record` a serial and a parallel cost; the batches run in parallel.
+    fn parallel_batches(
+        a: &mut Adaptive,
+        serial_ns: u64,
+        parallel_ns: u64,
+        batches: usize,
+    ) -> usize {
+        (0..batches)
+            .filter(|_| {
+                let p = a.choose();
+                let ns = if p { parallel_ns } else { serial_ns };
+                a.record(p, Duration::from_nanos(ns * 1000), 1000);
+                p
+            })
+            .count()
+    }
+
+    #[test]
+    fn probes_of_a_slower_executor_back_off_and_a_change_is_followed() {
+        let mut a = Adaptive {
+            pinned: None,
+            ..Adaptive::default()
+        };
+        // parallel twice as slow: after the first measurements it is only probed, ever rarer
+        let probes = parallel_batches(&mut a, 1000, 2000, 4000);
+        assert!(probes <= 12, "{probes} parallel batches of 4000");
+        assert_eq!(a.interval, PROBE_MAX);
+        // the machine frees up and parallel becomes twice as fast: followed within a probe
+        // interval and a few batches of the moving average
+        let n = parallel_batches(&mut a, 1000, 500, 2 * PROBE_MAX as usize);
+        assert!(n >= PROBE_MAX as usize, "{n}");
+        assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
     }
 }
