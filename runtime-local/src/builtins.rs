@@ -354,10 +354,7 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
             }
         }
         f => {
-            return Err(Exc::new(
-                "NotImplementedError",
-                format!("unsupported construct: builtin {f}"),
-            ));
+            return Err(Exc::unsupported(&format!("builtin {f}")));
         }
     })
 }
@@ -370,10 +367,7 @@ fn want_str<'a>(v: &'a Value, what: &str) -> R<&'a str> {
 }
 
 fn no_attr<T>(recv: &Value, name: &str) -> R<T> {
-    Err(Exc::new(
-        "AttributeError",
-        format!("'{}' object has no attribute '{name}'", recv.type_name()),
-    ))
+    Err(Exc::no_attribute(recv.type_name(), name))
 }
 
 /// `receiver.method(args)` on a builtin value.

@@ -485,13 +485,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
         let ty = t
             .type_of(&r.entity)
             .ok_or_else(|| exc_not_found(&r.entity, &r.key))?;
-        let no_attr = || {
-            let ty = &t.types[ty].name;
-            Exc::new(
-                "AttributeError",
-                format!("'{ty}' object has no attribute '{field}'"),
-            )
-        };
+        let no_attr = || Exc::no_attribute(&t.types[ty].name, field);
         let v = match self.find(ty, &r.key) {
             Some(i) => {
                 let idx = index[ty].ok_or_else(no_attr)?;

@@ -161,12 +161,8 @@ impl<'p> Ctx<'_, 'p> {
     }
 }
 
-#[cold]
 fn no_attr(t: &crate::engine::Tables, ty: usize, name: &str) -> Exc {
-    Exc::new(
-        "AttributeError",
-        format!("'{}' object has no attribute '{name}'", t.types[ty].name),
-    )
+    Exc::no_attribute(&t.types[ty].name, name)
 }
 
 #[cold]

@@ -46,19 +46,11 @@ pub trait Host {
 }
 
 fn unsupported<T>(what: &str) -> R<T> {
-    Err(Exc::new(
-        "NotImplementedError",
-        format!("unsupported construct: {what}"),
-    ))
+    Err(Exc::unsupported(what))
 }
 
 fn need<'a, T>(x: &'a Option<T>, what: &str) -> R<&'a T> {
-    x.as_ref().ok_or_else(|| {
-        Exc::new(
-            "NotImplementedError",
-            format!("malformed IR: missing {what}"),
-        )
-    })
+    x.as_ref().ok_or_else(|| Exc::malformed(what))
 }
 
 pub fn literal(v: &ir::Value) -> R<Value> {
@@ -253,12 +245,8 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<Value> {
     })
 }
 
-#[cold]
 fn no_attr<H: Host>(h: &H, f: &Frame, name: &str) -> Exc {
-    Exc::new(
-        "AttributeError",
-        format!("'{}' object has no attribute '{name}'", h.type_name(f.ty)),
-    )
+    Exc::no_attribute(&h.type_name(f.ty), name)
 }
 
 pub fn eval_all<H: Host>(h: &mut H, f: &mut Frame, es: &[LExpr]) -> R<Vec<Value>> {

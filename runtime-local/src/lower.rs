@@ -237,24 +237,15 @@ pub struct Env<'a, 'p> {
 }
 
 fn unsupported(what: &str) -> Box<Exc> {
-    Box::new(Exc::new(
-        "NotImplementedError",
-        format!("unsupported construct: {what}"),
-    ))
+    Box::new(Exc::unsupported(what))
 }
 
 fn missing(what: &str) -> Box<Exc> {
-    Box::new(Exc::new(
-        "NotImplementedError",
-        format!("malformed IR: missing {what}"),
-    ))
+    Box::new(Exc::malformed(what))
 }
 
 fn no_attr(ty: &str, name: &str) -> Box<Exc> {
-    Box::new(Exc::new(
-        "AttributeError",
-        format!("'{ty}' object has no attribute '{name}'"),
-    ))
+    Box::new(Exc::no_attribute(ty, name))
 }
 
 pub fn lower_method<'p>(env: &Env<'_, 'p>, m: &'p ir::Method) -> LMethod<'p> {

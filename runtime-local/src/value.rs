@@ -27,6 +27,32 @@ impl Exc {
             msg: msg.into(),
         }
     }
+
+    /// An IR construct this engine does not execute (the frontend's checks should have
+    /// rejected it first).
+    pub fn unsupported(what: &str) -> Exc {
+        Exc::new(
+            "NotImplementedError",
+            format!("unsupported construct: {what}"),
+        )
+    }
+
+    /// A required part of the IR is absent.
+    pub fn malformed(what: &str) -> Exc {
+        Exc::new(
+            "NotImplementedError",
+            format!("malformed IR: missing {what}"),
+        )
+    }
+
+    /// Python's message for a missing attribute of an entity of type `ty`.
+    #[cold]
+    pub fn no_attribute(ty: &str, name: &str) -> Exc {
+        Exc::new(
+            "AttributeError",
+            format!("'{ty}' object has no attribute '{name}'"),
+        )
+    }
 }
 
 pub type R<T> = Result<T, Exc>;

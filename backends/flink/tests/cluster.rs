@@ -78,17 +78,10 @@ fn job_jar_on_a_standalone_cluster_with_kafka() {
         &jar,
         &main,
         &[
-            "--kafka-brokers",
-            &broker.bootstrap,
-            "--in-topic",
-            "requests",
-            "--out-topic",
-            "results",
-            "--bounded",
-            "true",
-            "--checkpoint-interval-ms",
-            "500",
-        ],
+            broker.job_args("results"),
+            vec!["--checkpoint-interval-ms", "500"],
+        ]
+        .concat(),
         Duration::from_secs(120),
     );
     eprintln!("flink run: {:?}", t.elapsed());
@@ -132,21 +125,16 @@ fn job_jar_on_a_standalone_cluster_with_kafka() {
         &jar,
         &main,
         &[
-            "--kafka-brokers",
-            &broker.bootstrap,
-            "--in-topic",
-            "requests",
-            "--out-topic",
-            "results-p2",
-            "--commit-order-topic",
-            "commit-order-p2",
-            "--parallelism",
-            "2",
-            "--bounded",
-            "true",
-            "--checkpoint-interval-ms",
-            "500",
-        ],
+            broker.job_args("results-p2"),
+            vec![
+                "--commit-order-topic",
+                "commit-order-p2",
+                "--parallelism",
+                "2",
+            ],
+            vec!["--checkpoint-interval-ms", "500"],
+        ]
+        .concat(),
         Duration::from_secs(120),
     );
     eprintln!("flink run --parallelism 2: {:?}", t.elapsed());

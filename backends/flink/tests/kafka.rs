@@ -82,9 +82,8 @@ fn kafka_parallel_mode_exactly_once() {
 
     let t = Instant::now();
     let mut cmd = job.command();
-    cmd.args(["--kafka-brokers", &broker.bootstrap])
-        .args(["--in-topic", "requests", "--out-topic", "results"])
-        .args(["--commit-order-topic", "commit-order", "--bounded", "true"])
+    cmd.args(broker.job_args("results"))
+        .args(["--commit-order-topic", "commit-order"])
         .args(["--parallelism", "2"])
         .args(["--checkpoint-interval-ms", "300", "--request-delay-ms", "5"])
         .args(["--fail-once-after-checkpoint", "true"]);
@@ -148,15 +147,7 @@ fn kafka_ingress_and_exactly_once_egress() {
 
     let t = Instant::now();
     let mut cmd = job.command();
-    cmd.args(["--kafka-brokers", &broker.bootstrap])
-        .args([
-            "--in-topic",
-            "requests",
-            "--out-topic",
-            "results",
-            "--bounded",
-            "true",
-        ])
+    cmd.args(broker.job_args("results"))
         .args(["--checkpoint-interval-ms", "300", "--request-delay-ms", "3"])
         .args(["--fail-once-after-checkpoint", "true"]);
     run_to_end(cmd);

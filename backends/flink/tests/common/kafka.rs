@@ -187,6 +187,20 @@ impl Broker {
         cmd
     }
 
+    /// The job arguments of a bounded run from topic `requests` to `out_topic` on this broker.
+    pub fn job_args<'a>(&'a self, out_topic: &'a str) -> Vec<&'a str> {
+        vec![
+            "--kafka-brokers",
+            &self.bootstrap,
+            "--in-topic",
+            "requests",
+            "--out-topic",
+            out_topic,
+            "--bounded",
+            "true",
+        ]
+    }
+
     pub fn create_topic(&self, topic: &str) {
         let out = self
             .tool("org.apache.kafka.tools.TopicCommand")
