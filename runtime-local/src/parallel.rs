@@ -329,7 +329,14 @@ impl Default for Adaptive {
         let pinned = match std::env::var("STENT_EXECUTOR").as_deref() {
             Ok("serial") => Some(false),
             Ok("parallel") => Some(true),
-            _ => None,
+            Ok(other) => {
+                eprintln!(
+                    "warning: STENT_EXECUTOR={other:?} is neither \"serial\" nor \"parallel\"; \
+                     choosing per batch"
+                );
+                None
+            }
+            Err(_) => None,
         };
         Adaptive {
             ns: [0.0; 2],
