@@ -609,6 +609,18 @@ impl<'p> Engine<'p> {
         self.store.len()
     }
 
+    /// Runs every batch on `e` (`None`: keep the default choice, see `adaptive.rs`).
+    pub fn pin_executor(&mut self, e: Option<crate::adaptive::Executor>) {
+        if e.is_some() {
+            self.par.adapt.pinned = e;
+        }
+    }
+
+    /// The tables (shareable with helper threads) apart from the executor's mutable parts.
+    pub(crate) fn parts(&mut self) -> (&Tables<'p>, &mut Store, &mut Scratch<'p>) {
+        (&self.tables, &mut self.store, &mut self.scratch)
+    }
+
     /// Runs one request as a transaction and commits it; the result and what it touched.
     pub fn execute_fx(&mut self, req: &Request) -> (R<Value>, Effects) {
         let (r, fx) = Ctx::new(&self.tables, &self.store, &mut self.scratch).execute(req);

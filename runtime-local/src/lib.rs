@@ -18,6 +18,7 @@
 //! Public API: [`run_workload`], [`RunOptions`], [`Summary`], [`load_state`] (for stent-query),
 //! [`bench::bench`].
 
+pub mod adaptive;
 pub mod bench;
 pub mod bench_workload;
 pub mod builtins;
@@ -34,6 +35,7 @@ pub mod lower;
 pub mod ops;
 pub mod parallel;
 pub mod pipeline;
+pub mod pipelined;
 pub mod request;
 pub mod snapshot;
 pub mod store;
@@ -50,9 +52,13 @@ pub const BATCH: usize = 1024;
 /// Options of [`run_workload`].
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Executor threads (default: number of cores); 1 runs the plain serial executor, more run
-    /// the deterministic parallel batch protocol (`parallel.rs`).
+    /// Executor threads (default: number of cores); 1 runs the plain serial executor; with
+    /// more, each batch runs on the executor measured fastest (`adaptive.rs`): serial,
+    /// pipelined (parsing on a second thread) or the speculative protocol (`parallel.rs`).
     pub workers: usize,
+    /// Pins the executor of every batch (with `workers` > 1) instead of choosing by speed;
+    /// `None` honours `STENT_EXECUTOR` and otherwise chooses.
+    pub executor: Option<adaptive::Executor>,
     /// Durable state directory (log + checkpoints); `None` runs in memory.
     pub state_dir: Option<PathBuf>,
     /// Progress on stderr (only when stderr is a terminal).
@@ -67,6 +73,7 @@ impl Default for RunOptions {
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            executor: None,
             state_dir: None,
             progress: true,
             checkpoint_every: 256,

@@ -28,11 +28,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::adaptive::{Adaptive, Executor};
 
 use rustc_hash::FxHashSet as HashSet;
 
-use crate::engine::{Ctx, Effects, Engine, Scratch, Tables};
+use crate::engine::{Ctx, Effects, Engine, Scratch, Tables, execute_serial};
 use crate::request::{Parsed, ReqId, Request, parse_line};
 use crate::store::Store;
 use crate::value::{Exc, Key, R, Value};
@@ -268,13 +270,12 @@ impl Chunks<'_, '_> {
     }
 }
 
-/// Executes a batch of (line number, text) on `workers` threads; the result lines in input
-/// order. Equal, line for line and in the final store, to serial execution.
+/// Executes a batch of (line number, text) with up to `workers` threads; the result lines in
+/// input order. Equal, line for line and in the final store, to serial execution.
 ///
-/// Threads: one scope per batch with `workers - 1` helpers; the batch is one round cut into
-/// `workers` contiguous chunks that the threads claim dynamically (see [`Chunks`]). The store
-/// sits in an `RwLock` for the batch: speculation read-locks it, and the calling thread
-/// write-locks it to validate and commit once every chunk is back (never contended).
+/// With one worker (or a tiny batch) the batch runs serially; otherwise [`Adaptive`] picks the
+/// executor measured fastest: serial, pipelined (`pipelined.rs`: parsing on a second thread)
+/// or the speculative protocol of this module ([`execute_parallel`]).
 pub fn execute_batch(
     engine: &mut Engine,
     lines: &[(u64, &str)],
@@ -283,120 +284,27 @@ pub fn execute_batch(
     stats: &mut Stats,
 ) -> Lines {
     let adaptive = workers > 1 && lines.len() >= MIN_PARALLEL;
-    let parallel = adaptive && engine.par.adapt.choose();
-    let t0 = Instant::now();
-    let out = if parallel {
-        execute_parallel(engine, lines, workers, errors, stats)
+    let exec = if adaptive {
+        engine.par.adapt.choose()
     } else {
-        let mut out = Lines::with_capacity(lines.len());
-        for (n, text) in lines {
-            execute_line_into(engine, text, *n as usize, errors, &mut out);
+        Executor::Serial
+    };
+    let t0 = Instant::now();
+    let out = match exec {
+        Executor::Speculative => execute_parallel(engine, lines, workers, errors, stats),
+        Executor::Pipelined => crate::pipelined::execute_pipelined(engine, lines, errors),
+        Executor::Serial => {
+            let mut out = Lines::with_capacity(lines.len());
+            for (n, text) in lines {
+                execute_line_into(engine, text, *n as usize, errors, &mut out);
+            }
+            out
         }
-        out
     };
     if adaptive {
-        engine.par.adapt.record(parallel, t0.elapsed(), lines.len());
+        engine.par.adapt.record(exec, t0.elapsed(), lines.len());
     }
     out
-}
-
-/// Chooses, batch by batch, between the serial executor and the parallel protocol by their
-/// measured speed. Both give the serial outcome, so only speed depends on the choice; on a
-/// machine whose cores are busy with other work (or a workload with many conflicts) the
-/// protocol's overhead is not repaid, and `workers > 1` must then cost no more than 1 worker.
-///
-/// `STENT_EXECUTOR=serial` or `=parallel` pins the choice (benchmarks of the protocol itself,
-/// and tests that must exercise it whatever the timing).
-///
-/// Probing the slower executor costs its slowness: the interval between probes doubles (up to
-/// [`PROBE_MAX`] batches) each time a probe confirms the choice, and falls back to
-/// [`PROBE_EVERY`] when one overturns it.
-#[derive(Debug)]
-pub struct Adaptive {
-    /// Moving average of ns per request: [serial, parallel] (0: not measured yet).
-    ns: [f64; 2],
-    batches: u64,
-    pinned: Option<bool>,
-    /// Batches between probes, and the batch of the next one.
-    interval: u64,
-    next_probe: u64,
-    /// The current batch is a probe of the executor measured slower.
-    probing: bool,
-}
-
-impl Default for Adaptive {
-    fn default() -> Self {
-        let pinned = match std::env::var("STENT_EXECUTOR").as_deref() {
-            Ok("serial") => Some(false),
-            Ok("parallel") => Some(true),
-            Ok(other) => {
-                eprintln!(
-                    "warning: STENT_EXECUTOR={other:?} is neither \"serial\" nor \"parallel\"; \
-                     choosing per batch"
-                );
-                None
-            }
-            Err(_) => None,
-        };
-        Adaptive {
-            ns: [0.0; 2],
-            batches: 0,
-            pinned,
-            interval: PROBE_EVERY,
-            next_probe: PROBE_EVERY,
-            probing: false,
-        }
-    }
-}
-
-/// The shortest and the longest interval, in batches, between two probes of the slower
-/// executor (load changes, so it is measured again).
-const PROBE_EVERY: u64 = 16;
-const PROBE_MAX: u64 = 512;
-
-impl Adaptive {
-    fn choose(&mut self) -> bool {
-        if let Some(p) = self.pinned {
-            return p;
-        }
-        self.batches += 1;
-        let [serial, parallel] = self.ns;
-        if parallel == 0.0 || serial == 0.0 {
-            return parallel == 0.0;
-        }
-        self.probing = self.batches >= self.next_probe;
-        if self.probing {
-            self.next_probe = self.batches + self.interval;
-        }
-        (parallel < serial) != self.probing
-    }
-
-    fn record(&mut self, parallel: bool, took: Duration, n: usize) {
-        let x = took.as_nanos() as f64 / n.max(1) as f64;
-        let probe = std::mem::take(&mut self.probing);
-        let e = &mut self.ns[parallel as usize];
-        // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
-        // stale, and averaging it in would take several probes to notice a change
-        *e = if *e == 0.0 || probe {
-            x
-        } else {
-            0.7 * *e + 0.3 * x
-        };
-        if probe {
-            let [serial, par] = self.ns;
-            let still_slower = if parallel {
-                par >= serial
-            } else {
-                serial > par
-            };
-            self.interval = if still_slower {
-                (self.interval * 2).min(PROBE_MAX)
-            } else {
-                PROBE_EVERY
-            };
-            self.next_probe = self.batches + self.interval;
-        }
-    }
 }
 
 /// The parallel protocol (see the module docs) for one batch.
@@ -459,7 +367,21 @@ pub fn execute_line_into(
     errors: &mut u64,
     out: &mut Lines,
 ) {
-    match parse_line(text, line_no, &engine.tables.type_index) {
+    let (t, store, scratch) = engine.parts();
+    let parsed = parse_line(text, line_no, &t.type_index);
+    run_parsed(t, store, scratch, parsed, errors, out);
+}
+
+/// Executes a parsed line serially (commits into `store`) and appends its result line.
+pub(crate) fn run_parsed<'p>(
+    t: &Tables<'p>,
+    store: &mut Store,
+    scratch: &mut Scratch<'p>,
+    parsed: Parsed,
+    errors: &mut u64,
+    out: &mut Lines,
+) {
+    match parsed {
         Parsed::Bad { id, message } => {
             *errors += 1;
             render_into(
@@ -470,7 +392,7 @@ pub fn execute_line_into(
             out.ends.push(out.buf.len());
         }
         Parsed::Ok(req) => {
-            let r = engine.execute(&req);
+            let r = execute_serial(t, store, scratch, &req);
             *errors += r.is_err() as u64;
             out.push_req(&req.id, &r);
         }
@@ -546,44 +468,5 @@ fn render_into(s: &mut String, id: impl FnOnce(&mut String), r: &R<Value>) {
             crate::json::write_str(s, &e.msg);
             s.push_str("}}");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Feeds `choose`/`record` a serial and a parallel cost; the batches run in parallel.
-    fn parallel_batches(
-        a: &mut Adaptive,
-        serial_ns: u64,
-        parallel_ns: u64,
-        batches: usize,
-    ) -> usize {
-        (0..batches)
-            .filter(|_| {
-                let p = a.choose();
-                let ns = if p { parallel_ns } else { serial_ns };
-                a.record(p, Duration::from_nanos(ns * 1000), 1000);
-                p
-            })
-            .count()
-    }
-
-    #[test]
-    fn probes_of_a_slower_executor_back_off_and_a_change_is_followed() {
-        let mut a = Adaptive {
-            pinned: None,
-            ..Adaptive::default()
-        };
-        // parallel twice as slow: after the first measurements it is only probed, ever rarer
-        let probes = parallel_batches(&mut a, 1000, 2000, 4000);
-        assert!(probes <= 12, "{probes} parallel batches of 4000");
-        assert_eq!(a.interval, PROBE_MAX);
-        // the machine frees up and parallel becomes twice as fast: followed within a probe
-        // interval and a few batches of the moving average
-        let n = parallel_batches(&mut a, 1000, 500, 2 * PROBE_MAX as usize);
-        assert!(n >= PROBE_MAX as usize, "{n}");
-        assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
     }
 }

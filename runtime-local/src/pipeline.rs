@@ -195,6 +195,7 @@ pub fn run_workload(
 ) -> Result<Summary, RuntimeError> {
     let start = Instant::now();
     let mut engine = Engine::new(program);
+    engine.pin_executor(opts.executor);
     let mut meta = CheckpointMeta {
         next_line: 1,
         results_len: 0,

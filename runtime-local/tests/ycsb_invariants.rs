@@ -1,7 +1,7 @@
 //! YCSB+T closed economy under high contention (8 accounts, Zipf 1.2, ~70% transfers) with 2
 //! workers: the sum of balances never changes, no balance goes negative, and results and
-//! final state equal the oracle's. Runs both in memory (the API) and durably (the driver), so
-//! it covers the parallel executor on either path once `workers` is honoured.
+//! final state equal the oracle's. Runs both in memory (the API) and durably (the driver, once
+//! with each multi-threaded executor pinned).
 
 mod common;
 
@@ -62,20 +62,30 @@ fn closed_economy_with_two_workers_under_contention() {
     assert_eq!(check_economy(&state), 100 * ACCOUNTS as i64);
     check_reads(&out);
 
-    // Durable, 2 workers, checkpoint every batch; every batch through the parallel protocol
-    // (left to itself, the executor picks per batch by measured speed).
-    let (out, state) = (dir.join("dur.jsonl"), dir.join("dur_state.json"));
-    let o = driver_cmd(&program, &workload, &out, &dir.join("state"))
-        .env("STENT_EXECUTOR", "parallel")
+    // Durable, 2 workers, checkpoint every batch; every batch through one multi-threaded
+    // executor (left to itself, the executor is chosen per batch by measured speed).
+    for executor in ["speculative", "pipelined"] {
+        let (out, state) = (
+            dir.join(format!("dur_{executor}.jsonl")),
+            dir.join(format!("dur_{executor}_state.json")),
+        );
+        let o = driver_cmd(
+            &program,
+            &workload,
+            &out,
+            &dir.join(format!("state_{executor}")),
+        )
+        .env("STENT_EXECUTOR", executor)
         .args(["--workers", "2", "--checkpoint-every", "1", "--state-out"])
         .arg(&state)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", stderr_of(&o));
-    assert_results_match(&out, &want_out);
-    assert_state_match(&state, &want_state);
-    assert_eq!(check_economy(&state), 100 * ACCOUNTS as i64);
-    let errors = results_by_id(&out)
+        assert!(o.status.success(), "{executor}: {}", stderr_of(&o));
+        assert_results_match(&out, &want_out);
+        assert_state_match(&state, &want_state);
+        assert_eq!(check_economy(&state), 100 * ACCOUNTS as i64);
+    }
+    let errors = results_by_id(&dir.join("mem.jsonl"))
         .values()
         .filter(|r| r.get("error").is_some())
         .count();

@@ -1,0 +1,200 @@
+//! The choice, batch by batch, of the executor that runs a batch when there are several
+//! workers. Every executor gives the serial outcome, so only speed depends on the choice,
+//! and which is fastest depends on the machine's load and the workload's conflicts: on an
+//! oversubscribed machine no multi-threaded executor repays its hand-offs, and more workers
+//! must then cost no more than one.
+
+use std::time::Duration;
+
+/// The executors a batch can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executor {
+    /// One thread: parse, execute and render each line in turn.
+    Serial,
+    /// Parsing on a helper thread ahead of serial execution (`pipelined.rs`).
+    Pipelined,
+    /// The deterministic speculative protocol on all workers (`parallel.rs`).
+    Speculative,
+}
+
+impl Executor {
+    pub const ALL: [Executor; 3] = [Executor::Serial, Executor::Pipelined, Executor::Speculative];
+
+    /// The `STENT_EXECUTOR` value naming this executor.
+    pub fn name(self) -> &'static str {
+        match self {
+            Executor::Serial => "serial",
+            Executor::Pipelined => "pipelined",
+            Executor::Speculative => "speculative",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Executor> {
+        match s {
+            "parallel" => Some(Executor::Speculative), // its name before the pipelined one
+            _ => Executor::ALL.into_iter().find(|e| e.name() == s),
+        }
+    }
+}
+
+/// Picks the executor measured fastest (a moving average of ns per request each), and now
+/// and then probes another one, since load changes.
+///
+/// `STENT_EXECUTOR=serial`, `=pipelined` or `=speculative` pins the choice (benchmarks of one
+/// executor, and tests that must exercise one whatever the timing).
+///
+/// Probing a slower executor costs its slowness: the interval between probes doubles (up to
+/// [`PROBE_MAX`] batches) each time a probe confirms the choice, and falls back to
+/// [`PROBE_EVERY`] when one overturns it. Probes take the other executors in turn.
+#[derive(Debug)]
+pub struct Adaptive {
+    /// Moving average of ns per request, by `Executor as usize` (0: not measured yet).
+    ns: [f64; 3],
+    batches: u64,
+    pub(crate) pinned: Option<Executor>,
+    /// Batches between probes, and the batch of the next one.
+    pub(crate) interval: u64,
+    next_probe: u64,
+    /// The executor the current batch probes.
+    probing: Option<Executor>,
+    /// Round-robin position among the executors to probe.
+    turn: usize,
+}
+
+/// The shortest and the longest interval, in batches, between two probes.
+pub const PROBE_EVERY: u64 = 16;
+pub const PROBE_MAX: u64 = 512;
+
+impl Default for Adaptive {
+    fn default() -> Self {
+        let pinned = match std::env::var("STENT_EXECUTOR") {
+            Ok(v) => Executor::parse(&v).or_else(|| {
+                eprintln!(
+                    "warning: STENT_EXECUTOR={v:?} is none of \"serial\", \"pipelined\", \
+                     \"speculative\"; choosing per batch"
+                );
+                None
+            }),
+            Err(_) => None,
+        };
+        Adaptive {
+            ns: [0.0; 3],
+            batches: 0,
+            pinned,
+            interval: PROBE_EVERY,
+            next_probe: PROBE_EVERY,
+            probing: None,
+            turn: 0,
+        }
+    }
+}
+
+impl Adaptive {
+    fn best(&self) -> Executor {
+        Executor::ALL
+            .into_iter()
+            .min_by(|a, b| self.ns[*a as usize].total_cmp(&self.ns[*b as usize]))
+            .unwrap_or(Executor::Serial)
+    }
+
+    /// The executor for the next batch.
+    pub fn choose(&mut self) -> Executor {
+        if let Some(p) = self.pinned {
+            return p;
+        }
+        self.batches += 1;
+        // each is measured once first, the multi-threaded ones before serial
+        if let Some(e) = Executor::ALL
+            .into_iter()
+            .rev()
+            .find(|e| self.ns[*e as usize] == 0.0)
+        {
+            return e;
+        }
+        let best = self.best();
+        if self.batches < self.next_probe {
+            return best;
+        }
+        self.next_probe = self.batches + self.interval;
+        let others: Vec<Executor> = Executor::ALL.into_iter().filter(|e| *e != best).collect();
+        self.turn = (self.turn + 1) % others.len();
+        self.probing = Some(others[self.turn]);
+        others[self.turn]
+    }
+
+    /// How long `e` took for a batch of `n` requests.
+    pub fn record(&mut self, e: Executor, took: Duration, n: usize) {
+        let x = took.as_nanos() as f64 / n.max(1) as f64;
+        let probe = self.probing.take() == Some(e);
+        let est = &mut self.ns[e as usize];
+        // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
+        // stale, and averaging it in would take several probes to notice a change
+        *est = if *est == 0.0 || probe {
+            x.max(f64::MIN_POSITIVE)
+        } else {
+            0.7 * *est + 0.3 * x
+        };
+        if probe {
+            self.interval = if self.best() != e {
+                (self.interval * 2).min(PROBE_MAX)
+            } else {
+                PROBE_EVERY
+            };
+            self.next_probe = self.batches + self.interval;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `batches` batches whose cost per request is `cost(executor)`; how many each
+    /// executor ran, by `Executor as usize`.
+    fn run(a: &mut Adaptive, cost: impl Fn(Executor) -> u64, batches: usize) -> [usize; 3] {
+        let mut n = [0; 3];
+        for _ in 0..batches {
+            let e = a.choose();
+            a.record(e, Duration::from_nanos(cost(e) * 1000), 1000);
+            n[e as usize] += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn probes_of_slower_executors_back_off_and_a_change_is_followed() {
+        let mut a = Adaptive {
+            pinned: None,
+            ..Adaptive::default()
+        };
+        // serial fastest: the others are only probed, ever rarer
+        let slow = |e| match e {
+            Executor::Serial => 1000,
+            Executor::Pipelined => 1500,
+            Executor::Speculative => 2000,
+        };
+        let n = run(&mut a, slow, 4000);
+        assert!(n[1] + n[2] <= 14, "{n:?} of 4000");
+        assert!(n[1] >= 2 && n[2] >= 2, "both were probed: {n:?}");
+        assert_eq!(a.interval, PROBE_MAX);
+        // the machine frees up and pipelined becomes twice as fast: followed within two probe
+        // intervals (the probes alternate) and a few batches of the moving average
+        let fast = |e| match e {
+            Executor::Serial => 1000,
+            Executor::Pipelined => 500,
+            Executor::Speculative => 2000,
+        };
+        let n = run(&mut a, fast, 4 * PROBE_MAX as usize);
+        assert!(n[1] >= 2 * PROBE_MAX as usize, "{n:?}");
+        assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
+    }
+
+    #[test]
+    fn names_round_trip_and_the_old_name_still_pins() {
+        for e in Executor::ALL {
+            assert_eq!(Executor::parse(e.name()), Some(e));
+        }
+        assert_eq!(Executor::parse("parallel"), Some(Executor::Speculative));
+        assert_eq!(Executor::parse("fast"), None);
+    }
+}
