@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use stent_ir::v1::Program;
 
+use crate::adaptive::Executor;
 use crate::bench_workload::{self as wl, Kind};
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
@@ -131,6 +132,8 @@ pub struct Run {
     pub p99: Duration,
     pub p999: Duration,
     pub reexecuted: f64,
+    /// The executor that ran most of the batches, and its share of them.
+    pub executor: (Executor, f64),
     /// How long each checkpoint held up the pipeline.
     pub checkpoint_stalls: Vec<Duration>,
     /// Background checkpoints: (encode, start to durable) of each.
@@ -369,6 +372,14 @@ fn summarize(
         } else {
             0.0
         },
+        executor: {
+            let total = stats.batches.iter().sum::<u64>().max(1) as f64;
+            let main = Executor::ALL
+                .into_iter()
+                .max_by_key(|e| stats.batches[*e as usize])
+                .unwrap_or(Executor::Serial);
+            (main, stats.batches[main as usize] as f64 / total)
+        },
         checkpoint_stalls,
         checkpoint_background,
     }
@@ -448,7 +459,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let header = format!(
-        "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>6} | {:>9} {:>9} | {:>10} {:>8} {:>8}",
+        "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>6} {:>9} | {:>9} {:>9} | {:>10} {:>8} {:>8}",
         "work",
         "keys",
         "zipf",
@@ -459,6 +470,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
         "p99 ms",
         "p999 ms",
         "reexec",
+        "executor",
         "xHashMap",
         "xOracle",
         "open@½pk",
@@ -548,7 +560,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                             None
                         };
                         let row = format!(
-                            "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>5.1}% | {:>9} {:>9} | {:>10} {:>8} {:>8}",
+                            "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>5.1}% {:>9} | {:>9} {:>9} | {:>10} {:>8} {:>8}",
                             kind.name(),
                             keys,
                             zipf,
@@ -559,6 +571,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                             ms(run.p99),
                             ms(run.p999),
                             run.reexecuted * 100.0,
+                            format!("{} {:.0}%", run.executor.0.abbrev(), run.executor.1 * 100.0),
                             hashmap
                                 .map(|h| format!("{:.3}", run.throughput / h))
                                 .unwrap_or("-".into()),

@@ -76,6 +76,8 @@ pub struct Parallel<'p> {
 pub struct Stats {
     pub committed: u64,
     pub reexecuted: u64,
+    /// Batches run by each executor, by `Executor as usize`.
+    pub batches: [u64; 3],
 }
 
 /// A speculating worker's buffers: its interpreter scratch and the writes of the earlier
@@ -304,6 +306,7 @@ pub fn execute_batch(
     if adaptive {
         engine.par.adapt.record(exec, t0.elapsed(), lines.len());
     }
+    stats.batches[exec as usize] += 1;
     out
 }
 
