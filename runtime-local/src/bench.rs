@@ -12,9 +12,10 @@
 //!   k+1's execution, and a batch counts as answered when its fsync completed.
 //! * Closed loop: the client keeps one batch outstanding; a request's latency is the service
 //!   time of its batch (submission to answered, fsync included).
-//! * Open loop (durable runs): requests arrive at fixed times at half the measured closed-loop
-//!   peak; each batch takes whatever has arrived; latency is answered-time minus arrival-time,
-//!   so queueing is included.
+//! * Open loop (every row): requests arrive at fixed times at fractions of the row's measured
+//!   closed-loop peak (`--open-loop`; full suite 25, 50, 75, 90 and 100%: up to saturation);
+//!   each batch takes whatever has arrived; latency is answered-time minus arrival-time, so
+//!   queueing is included. The table shows the run at ½ of peak, the notes the whole sweep.
 //! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit) and
 //!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted).
 
@@ -29,7 +30,7 @@ use crate::bench_workload::{self as wl, Kind};
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
-use crate::logthread::LogThread;
+use crate::logthread::{IN_FLIGHT, LogThread};
 use crate::parallel::{self, Stats};
 use crate::{BATCH, snapshot};
 
@@ -53,6 +54,9 @@ pub struct Options {
     pub oracle: bool,
     /// Checkpoint cadence of durable runs, in full batches of requests.
     pub checkpoint_every: usize,
+    /// Open-loop offered rates, as fractions of the row's closed-loop peak (each row runs
+    /// all; the table shows the one nearest ½).
+    pub open_loop: Vec<f64>,
 }
 
 impl Options {
@@ -69,6 +73,7 @@ impl Options {
             hotel_requests: 20_000,
             oracle: true,
             checkpoint_every: CHECKPOINT_EVERY,
+            open_loop: vec![0.25, 0.5, 0.75, 0.9, 1.0],
         }
     }
     pub fn quick() -> Options {
@@ -77,6 +82,7 @@ impl Options {
             requests: 20_000,
             oracle_requests: 1_000,
             hotel_requests: 3_000,
+            open_loop: vec![0.5],
             ..Options::full()
         }
     }
@@ -85,7 +91,7 @@ impl Options {
 const HELP: &str =
     "stent bench [--quick] [--root DIR] [--workloads a,b,t,hotel] [--keys 10000,1000000]
             [--zipf 0,0.99] [--workers 1,2] [--durable off,on] [--requests N] [--no-oracle]
-            [--checkpoint-every BATCHES]
+            [--checkpoint-every BATCHES] [--open-loop 0.25,0.5,0.75,0.9,1]
 Runs the local engine's benchmark suite from the repository root (examples/, python/, tests/gen/)
 and prints one table row per configuration. Build with --release for meaningful figures.";
 
@@ -115,6 +121,9 @@ pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             "--durable" => o.durable = list(&val()?, |x| Some(x == "on"))?,
             "--requests" => o.requests = val()?.parse().map_err(|_| "bad --requests")?,
             "--no-oracle" => o.oracle = false,
+            "--open-loop" => {
+                o.open_loop = list(&val()?, |x| x.parse().ok().filter(|f: &f64| *f > 0.0))?
+            }
             "--checkpoint-every" => {
                 o.checkpoint_every = val()?.parse().map_err(|_| "bad --checkpoint-every")?
             }
@@ -216,9 +225,15 @@ impl Sink {
         let rec = durable::encode_record(self.line, input.len(), entries);
         let seq = log.submit(rec).map_err(|e| e.to_string())?;
         self.pending.push((seq, first, lines.len()));
-        // answer the batches before this one (their fsync overlapped this batch)
-        while self.pending.len() > 1 {
-            let (s, f, n) = self.pending.remove(0);
+        // answer the batches already durable, oldest first; block only with too many in
+        // flight (a slow fsync then delays no later batch's execution: the next fsync covers
+        // every record queued meanwhile)
+        while let Some(&(s, f, n)) = self.pending.first() {
+            let blocked = self.pending.len() > IN_FLIGHT;
+            if !blocked && !log.is_durable(s).map_err(|e| e.to_string())? {
+                break;
+            }
+            self.pending.remove(0);
             done(f, n, log.wait(s).map_err(|e| e.to_string())?);
             self.ck.durable(s);
         }
@@ -383,6 +398,31 @@ fn summarize(
         checkpoint_stalls,
         checkpoint_background,
     }
+}
+
+/// One row's open-loop sweep: per offered rate, the rate reached and the latency percentiles.
+fn sweep_note(
+    name: &str,
+    keys: usize,
+    zipf: f64,
+    workers: usize,
+    dur: bool,
+    sweep: &[(f64, f64, Run)],
+) -> String {
+    let dur = if dur { "durable" } else { "in memory" };
+    let mut note = format!("{name} {keys} keys zipf {zipf} w{workers} {dur}, open loop:");
+    for (f, r, x) in sweep {
+        note += &format!(
+            "\n      {:>4.0}% of peak: offered {:>7}/s, reached {:>7}/s, p50 {} p99 {} p99.9 {} ms",
+            f * 100.0,
+            rate(*r),
+            rate(x.throughput),
+            ms(x.p50),
+            ms(x.p99),
+            ms(x.p999)
+        );
+    }
+    note
 }
 
 /// "n checkpoints, stall median/max; in the background: ..." of a run, for the notes.
@@ -551,14 +591,18 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         let dir = dur.then(|| tmp.join("state"));
                         let every = o.checkpoint_every;
                         let run = closed_loop(&mut engine, &timed, workers, dir.clone(), every)?;
-                        let open = if dur {
-                            let r = run.throughput / 2.0;
+                        // open loop at each fraction of this row's peak, up to saturation
+                        let mut sweep = Vec::new();
+                        for &f in &o.open_loop {
+                            let r = run.throughput * f;
                             let n = (r as usize).max(1000).min(timed.len());
-                            let t = &timed[..n];
-                            Some((r, open_loop(&mut engine, t, workers, dir, every, r)?))
-                        } else {
-                            None
-                        };
+                            let (t, d) = (&timed[..n], dir.clone());
+                            sweep.push((f, r, open_loop(&mut engine, t, workers, d, every, r)?));
+                        }
+                        let open = sweep
+                            .iter()
+                            .min_by(|a, b| (a.0 - 0.5).abs().total_cmp(&(b.0 - 0.5).abs()))
+                            .map(|(_, r, x)| (*r, x.clone()));
                         let row = format!(
                             "{:<7} {:>7} {:>5} {:>2} {:>4} | {:>8} {:>8} {:>8} {:>8} {:>5.1}% {:>9} | {:>9} {:>9} | {:>10} {:>8} {:>8}",
                             kind.name(),
@@ -584,6 +628,9 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         );
                         eprintln!("{row}");
                         rows.push(row);
+                        if sweep.len() > 1 {
+                            notes.push(sweep_note(kind.name(), keys, zipf, workers, dur, &sweep));
+                        }
                         if dur {
                             let name = kind.name();
                             let mut note = format!(

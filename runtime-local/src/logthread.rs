@@ -1,5 +1,6 @@
-//! The request log on its own thread: the fsync of batch k overlaps the execution of batch
-//! k+1, and records queued while an fsync runs share the next one (group commit).
+//! The request log on its own thread: the fsync of batch k overlaps the execution of the
+//! batches after it (up to [`IN_FLIGHT`] records await their fsync before the submitter
+//! waits), and records queued while an fsync runs share the next one (group commit).
 //!
 //! Acknowledgement still follows durability: a batch's results may be released only once
 //! [`LogThread::wait`] says its record is durable (exactly-once is unchanged: recovery replays
@@ -15,6 +16,10 @@ use std::time::Instant;
 
 use crate::RuntimeError;
 use crate::durable::Log;
+
+/// Batches whose record may await its fsync before the submitter waits for the oldest: a slow
+/// fsync then holds up no execution, and the next fsync covers every record queued meanwhile.
+pub const IN_FLIGHT: usize = 16;
 
 enum Cmd {
     /// A record from [`crate::durable::encode_record`].
@@ -127,6 +132,24 @@ impl LogThread {
         self.send(Cmd::Append(rec))?;
         self.submitted += 1;
         Ok(self.submitted)
+    }
+
+    /// Whether record `seq` is durable, without blocking (then [`Self::wait`] returns at once).
+    pub fn is_durable(&mut self, seq: u64) -> Result<bool, RuntimeError> {
+        while self.durable < seq {
+            match self.rx.try_recv() {
+                Ok(Done::Synced(n, at)) => {
+                    self.durable += n;
+                    self.syncs.push_back((self.durable, at));
+                }
+                Ok(Done::Failed(e)) => return Err(e),
+                Err(mpsc::TryRecvError::Empty) => return Ok(false),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    return Err(RuntimeError::Io("log writer thread stopped".into()));
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Blocks until record `seq` is durable; when its fsync completed.

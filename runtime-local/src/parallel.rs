@@ -17,8 +17,9 @@
 //! earlier requests of its own chunk, so only writes from *other* chunks (or from re-executed
 //! requests) force a re-execution; see [`Validator`] for the exact rule.
 //!
-//! Threads: one `std::thread::scope` per batch with `workers - 1` helper threads; the batch's
-//! chunks are claimed dynamically (a helper the machine does not schedule in time never stalls
+//! Threads: one scope per batch with `workers - 1` helper tasks on the rayon pool (persistent
+//! threads: a thread spawn per batch cost more than a hand-off); the batch's chunks are claimed
+//! dynamically (a helper the machine does not schedule in time never stalls
 //! the batch: the calling thread speculates its chunk too). The store is moved into an `RwLock`
 //! for the batch (read-locked while speculating, write-locked by the calling thread for the
 //! in-order commit once every chunk is back: never contended). Each worker keeps its own
@@ -333,9 +334,9 @@ fn execute_parallel(
             next: AtomicUsize::new(0),
             cv: Condvar::new(),
         };
-        let specs = std::thread::scope(|s| {
+        let specs = rayon::in_place_scope(|s| {
             for _ in 1..workers {
-                s.spawn(|| chunks.work(&mut Worker::new(t), &store));
+                s.spawn(|_| chunks.work(&mut Worker::new(t), &store));
             }
             chunks.work(&mut Worker::new(t), &store);
             chunks.wait_all()

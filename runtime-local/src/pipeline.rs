@@ -2,6 +2,7 @@
 //! recovery from a state dir. Batches travel between stages as Arrow `RecordBatch`es
 //! (`line: UInt64, text: Utf8` in, `line: UInt64, result: Utf8` out).
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, IsTerminal, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -15,7 +16,7 @@ use stent_ir::v1::Program;
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
-use crate::logthread::LogThread;
+use crate::logthread::{IN_FLIGHT, LogThread};
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
 use crate::{parallel, snapshot};
 
@@ -84,21 +85,28 @@ struct Durable {
     dir: std::path::PathBuf,
     log: LogThread,
     since_checkpoint: usize,
-    /// The last batch's results, released once its log record (this sequence number) is
-    /// durable: meanwhile the next batch executes (see `logthread.rs`).
-    pending: Option<(u64, RecordBatch)>,
+    /// Executed batches' results, oldest first, each released once its log record (this
+    /// sequence number) is durable: meanwhile later batches execute (see `logthread.rs`).
+    pending: VecDeque<(u64, RecordBatch)>,
     /// The results file's length once every executed batch's results are written.
     results_end: u64,
     ck: Checkpointer,
 }
 
 impl Durable {
-    /// Waits for the pending batch's record to be durable, then writes its results (and lets
-    /// a checkpoint waiting for that batch proceed).
-    fn release(&mut self, w: &mut impl Write, out: &Path) -> Result<(), RuntimeError> {
-        if let Some((seq, results)) = self.pending.take() {
+    /// Writes the results of the pending batches whose records are durable, oldest first (and
+    /// lets a checkpoint waiting for one of them proceed). Waits only for the oldest batches
+    /// beyond [`IN_FLIGHT`], or, with `all`, for every one.
+    fn release(&mut self, w: &mut impl Write, out: &Path, all: bool) -> Result<(), RuntimeError> {
+        while let Some(&(seq, _)) = self.pending.front() {
+            let must = all || self.pending.len() > IN_FLIGHT;
+            if !must && !self.log.is_durable(seq)? {
+                break;
+            }
             self.log.wait(seq)?;
-            write_results(w, &results, out)?;
+            if let Some((_, results)) = self.pending.pop_front() {
+                write_results(w, &results, out)?;
+            }
             if self.ck.waits_for(seq) {
                 w.flush().map_err(ioe(out))?; // the checkpointer fsyncs the file, not the buffer
                 self.ck.durable(seq);
@@ -239,7 +247,7 @@ pub fn run_workload(
             dir: dir.clone(),
             log: LogThread::new(log),
             since_checkpoint: 0,
-            pending: None,
+            pending: VecDeque::new(),
             results_end,
             ck: Checkpointer::default(),
         });
@@ -290,12 +298,12 @@ pub fn run_workload(
                         .map(|(i, (n, l))| (*n, l.as_str(), texts.value(i)));
                     let rec = durable::encode_record(meta.next_line, batch.len(), entries);
                     let seq = d.log.submit(rec)?;
-                    // release the previous batch (its fsync overlapped this batch's execution)
-                    d.release(&mut writer, out)?;
                     d.results_end += (0..texts.len())
                         .map(|i| texts.value(i).len() as u64 + 1)
                         .sum::<u64>();
-                    d.pending = Some((seq, results));
+                    d.pending.push_back((seq, results));
+                    // release the batches already durable (their fsyncs overlapped execution)
+                    d.release(&mut writer, out, false)?;
                     d.since_checkpoint += 1;
                     // postponed while the previous checkpoint is still being written
                     if d.since_checkpoint >= opts.checkpoint_every && !d.ck.busy()? {
@@ -316,7 +324,7 @@ pub fn run_workload(
         }
     }
     if let Some(d) = durable_state.as_mut() {
-        d.release(&mut writer, out)?;
+        d.release(&mut writer, out, true)?;
     }
     writer.flush().map_err(ioe(out))?;
     drop(writer);

@@ -97,6 +97,14 @@ pub fn execute_pipelined(engine: &mut Engine, lines: &[(u64, &str)], errors: &mu
     let (t, store, scratch) = engine.parts();
     let ahead = Ahead::new(lines);
     let mut out = Lines::with_capacity(lines.len());
+    if ahead.chunks < 2 {
+        // the executor parses the first chunk itself: a helper would have nothing to do (the
+        // small batches of a lightly loaded open loop)
+        for p in ahead.take(t, 0) {
+            run_parsed(t, store, scratch, p, errors, &mut out);
+        }
+        return out;
+    }
     rayon::in_place_scope(|s| {
         s.spawn(|_| ahead.work(t));
         for c in 0..ahead.chunks {
