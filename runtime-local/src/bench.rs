@@ -225,18 +225,6 @@ impl Sink {
         let rec = durable::encode_record(self.line, input.len(), entries);
         let seq = log.submit(rec).map_err(|e| e.to_string())?;
         self.pending.push((seq, first, lines.len()));
-        // answer the batches already durable, oldest first; block only with too many in
-        // flight (a slow fsync then delays no later batch's execution: the next fsync covers
-        // every record queued meanwhile)
-        while let Some(&(s, f, n)) = self.pending.first() {
-            let blocked = self.pending.len() > IN_FLIGHT;
-            if !blocked && !log.is_durable(s).map_err(|e| e.to_string())? {
-                break;
-            }
-            self.pending.remove(0);
-            done(f, n, log.wait(s).map_err(|e| e.to_string())?);
-            self.ck.durable(s);
-        }
         // cadence in requests (CHECKPOINT_EVERY full batches), so that the small batches of
         // the open loop do not checkpoint more often per request than the closed loop; a
         // checkpoint still being written postpones the next one
@@ -259,6 +247,21 @@ impl Sink {
             let snap = snapshot::StoreSnapshot::of(engine);
             self.ck.start(dir.clone(), meta, snap, None, seq);
             self.stalls.push(t.elapsed());
+        }
+        // then (the checkpoint waits for this batch) answer the batches already durable,
+        // oldest first; block only with too many in flight (a slow fsync then delays no later
+        // batch's execution: the next fsync covers every record queued meanwhile)
+        let Some((_, log)) = self.log.as_mut() else {
+            return Ok(());
+        };
+        while let Some(&(s, f, n)) = self.pending.first() {
+            let blocked = self.pending.len() > IN_FLIGHT;
+            if !blocked && !log.is_durable(s).map_err(|e| e.to_string())? {
+                break;
+            }
+            self.pending.remove(0);
+            done(f, n, log.wait(s).map_err(|e| e.to_string())?);
+            self.ck.durable(s);
         }
         Ok(())
     }

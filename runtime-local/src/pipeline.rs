@@ -119,7 +119,7 @@ impl Durable {
     /// record is the last one submitted): snapshot, log rotation, then `checkpointer.rs`.
     fn checkpoint(
         &mut self,
-        engine: &Engine,
+        engine: &mut Engine,
         meta: &CheckpointMeta,
         out_file: &File,
         out: &Path,
@@ -302,13 +302,14 @@ pub fn run_workload(
                         .map(|i| texts.value(i).len() as u64 + 1)
                         .sum::<u64>();
                     d.pending.push_back((seq, results));
-                    // release the batches already durable (their fsyncs overlapped execution)
-                    d.release(&mut writer, out, false)?;
                     d.since_checkpoint += 1;
                     // postponed while the previous checkpoint is still being written
                     if d.since_checkpoint >= opts.checkpoint_every && !d.ck.busy()? {
-                        d.checkpoint(&engine, &meta, &out_file, out)?;
+                        d.checkpoint(&mut engine, &meta, &out_file, out)?;
                     }
+                    // release the batches already durable (their fsyncs overlapped execution);
+                    // after the checkpoint started, which waits for this batch's release
+                    d.release(&mut writer, out, false)?;
                 }
                 None => write_results(&mut writer, &results, out)?,
             }
@@ -332,7 +333,7 @@ pub fn run_workload(
         // a final checkpoint, waited for: every result is written, so it may go at once
         d.ck.finish()?;
         debug_assert_eq!(out_file.stream_position().ok(), Some(d.results_end));
-        d.checkpoint(&engine, &meta, &out_file, out)?;
+        d.checkpoint(&mut engine, &meta, &out_file, out)?;
         d.ck.durable(d.log.submitted());
         d.ck.finish()?;
     }

@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use rustc_hash::FxHashMap;
 
 use crate::durable::{Cursor, put_bytes};
 use crate::engine::Engine;
 use crate::json;
-use crate::store::{Frozen, FrozenState, State, freeze_state, thaw_copy};
+use crate::store::{Frozen, FrozenState, State, TypeMap, freeze_state, thaw_copy};
 use crate::value::{EntityRef, Key, Value};
 
 fn put_key(b: &mut Vec<u8>, k: &Key) {
@@ -71,19 +70,25 @@ pub fn get_value(c: &mut Cursor) -> Option<Value> {
 }
 
 /// A consistent copy of the committed store, for a background checkpoint (`Send`). Cheap:
-/// committed states are immutable and `Arc`-shared, so this copies the hash tables (a
-/// reference count per entity), not the states; the executor's next write to a shared state
-/// allocates a new one instead of updating it in place.
+/// committed states are immutable and `Arc`-shared, and each type's map is a set of
+/// copy-on-write shards ([`TypeMap::snapshot`]), so this shares shards, copying no entry; the
+/// executor's first write into a shard afterwards copies that shard, and a write to a state
+/// the snapshot shares allocates a new state instead of updating it in place.
 pub struct StoreSnapshot {
     names: Vec<Arc<str>>,
-    maps: Vec<FxHashMap<Key, FrozenState>>,
+    maps: Vec<TypeMap>,
 }
 
 impl StoreSnapshot {
-    pub fn of(engine: &Engine) -> StoreSnapshot {
+    pub fn of(engine: &mut Engine) -> StoreSnapshot {
         StoreSnapshot {
             names: engine.tables.types.iter().map(|t| t.name.clone()).collect(),
-            maps: engine.store.maps.clone(),
+            maps: engine
+                .store
+                .maps
+                .iter_mut()
+                .map(TypeMap::snapshot)
+                .collect(),
         }
     }
 
@@ -99,7 +104,7 @@ pub fn encode_store(engine: &Engine) -> Vec<u8> {
     encode_maps(&names, &engine.store.maps)
 }
 
-fn encode_maps(names: &[Arc<str>], maps: &[FxHashMap<Key, FrozenState>]) -> Vec<u8> {
+fn encode_maps(names: &[Arc<str>], maps: &[TypeMap]) -> Vec<u8> {
     let mut b = Vec::new();
     b.extend_from_slice(&(names.len() as u32).to_le_bytes());
     for (ty, name) in names.iter().enumerate() {
@@ -207,10 +212,9 @@ pub fn dump_entries(engine: &Engine) -> Vec<DumpEntry> {
     let mut out = Vec::new();
     for ty in order {
         let info = &types[ty];
-        let mut keys: Vec<&Key> = engine.store.maps[ty].keys().collect();
-        keys.sort();
-        for k in keys {
-            let st = &engine.store.maps[ty][k];
+        let mut entries: Vec<(&Key, &FrozenState)> = engine.store.maps[ty].iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (k, st) in entries {
             let fields = info
                 .def
                 .fields
