@@ -6,11 +6,6 @@ use std::process::ExitCode;
 use stent_cli::commands;
 use stent_cli::engines::Engine;
 
-// Cross-thread frees are the local engine's common case (requests parsed on one thread are
-// dropped on another); glibc malloc serialises them on an arena lock.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "stent",

@@ -5,10 +5,6 @@
 
 use std::path::Path;
 
-// as the `stent` binary (cli/src/main.rs)
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn compile(p: &Path) -> Result<stent_ir::v1::Program, String> {
     let src = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
     stent_frontend::compile(&p.display().to_string(), &src)

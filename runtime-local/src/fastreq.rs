@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::json;
-use crate::request::{Arg, ReqId, Request, RequestKind, check_json};
+use crate::request::{Arg, Args, ReqId, Request, RequestKind, check_json};
 use crate::value::{Key, KeyStr};
 
 struct Scan<'a> {
@@ -165,9 +165,9 @@ impl Scan<'_> {
     }
 
     /// The `args` array.
-    fn args(&mut self, types: &FxHashMap<&str, usize>) -> Option<Vec<Arg>> {
+    fn args(&mut self, types: &FxHashMap<&str, usize>) -> Option<Args> {
         self.eat(b'[')?;
-        let mut out = Vec::with_capacity(4);
+        let mut out = Args::new();
         self.ws();
         if self.s.get(self.i) == Some(&b']') {
             self.i += 1;
@@ -230,7 +230,7 @@ pub fn parse_fast(line: &str, types: &FxHashMap<&str, usize>) -> Option<Request>
     let mut kind: Option<(Kind, usize)> = None;
     let mut key: Option<Key> = None;
     let mut method: Option<&str> = None;
-    let mut args: Option<Vec<Arg>> = None;
+    let mut args: Option<Args> = None;
     loop {
         let name = p.name(MEMBERS)?;
         p.eat(b':')?;

@@ -44,18 +44,23 @@ impl Arg {
     }
 }
 
+/// A request's arguments, inline up to three: no allocation per request (with the pipelined
+/// executor a request is parsed on one thread and dropped on another, and a cross-thread free
+/// takes an allocator lock).
+pub type Args = smallvec::SmallVec<[Arg; 3]>;
+
 #[derive(Debug, Clone)]
 pub enum RequestKind {
     Create {
         ty: usize,
-        args: Vec<Arg>,
+        args: Args,
     },
     Call {
         ty: usize,
         key: Key,
         /// Inline when short (no allocation per request).
         method: KeyStr,
-        args: Vec<Arg>,
+        args: Args,
     },
     Get {
         ty: usize,
