@@ -9,11 +9,13 @@
 //! ```
 //!
 //! Results and state equal applying the requests **serially in input order** (the oracle's
-//! semantics). With one worker the executor is plain serial; with more, each batch is run by
-//! the deterministic parallel protocol of `parallel.rs` (speculate in parallel, validate and
-//! commit in input order, re-execute what observed a stale entity), whose outcome is the serial
-//! one by construction (see `README.md`). Batches of [`BATCH`] lines are the unit of
-//! ingestion, logging (one fsync each) and result emission.
+//! semantics). With one worker the executor is plain serial; with more, each batch runs on the
+//! executor measured fastest (`adaptive.rs`): serial, pipelined (`pipelined.rs`: parsing on a
+//! second thread ahead of in-order execution) or the deterministic speculative protocol of
+//! `parallel.rs` (speculate in parallel, validate and commit in input order, re-execute what
+//! observed a stale entity); each outcome is the serial one by construction (see `README.md`).
+//! Batches of [`BATCH`] lines are the unit of ingestion, logging (one record each; one fsync
+//! covers the records queued meanwhile) and result emission.
 //!
 //! Public API: [`run_workload`], [`RunOptions`], [`Summary`], [`load_state`] (for stent-query),
 //! [`bench::bench`].
