@@ -661,6 +661,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
     }
     out.push_str("\nxHashMap: engine txn/s ÷ the HashMap loop on the same ops; xOracle: ÷ the CPython oracle.\n");
     out.push_str("Closed-loop latency = service time of the request's batch (batches of 1024).\n");
+    out.push_str("reexec: share of the speculated requests re-executed (speculative batches only); executor: the one that ran most batches.\n");
     for n in notes {
         out.push_str(&format!("  {n}\n"));
     }
