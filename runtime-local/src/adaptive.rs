@@ -131,10 +131,14 @@ impl Adaptive {
             return best;
         }
         self.next_probe = self.batches + self.interval;
-        let others: Vec<Executor> = Executor::ALL.into_iter().filter(|e| *e != best).collect();
-        self.turn = (self.turn + 1) % others.len();
-        self.probing = Some(others[self.turn]);
-        others[self.turn]
+        self.turn = (self.turn + 1) % (Executor::ALL.len() - 1);
+        let probe = Executor::ALL
+            .into_iter()
+            .filter(|e| *e != best)
+            .nth(self.turn)
+            .unwrap_or(best);
+        self.probing = Some(probe);
+        probe
     }
 
     /// How long `e` took for a batch of `n` requests.

@@ -30,7 +30,7 @@ use crate::bench_workload::{self as wl, Kind};
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
-use crate::logthread::{IN_FLIGHT, LogThread};
+use crate::logthread::LogThread;
 use crate::parallel::{self, Stats};
 use crate::{BATCH, snapshot};
 
@@ -255,8 +255,8 @@ impl Sink {
             return Ok(());
         };
         while let Some(&(s, f, n)) = self.pending.first() {
-            let blocked = self.pending.len() > IN_FLIGHT;
-            if !blocked && !log.is_durable(s).map_err(|e| e.to_string())? {
+            let pending = self.pending.len();
+            if !log.releasable(s, pending).map_err(|e| e.to_string())? {
                 break;
             }
             self.pending.remove(0);

@@ -620,31 +620,6 @@ impl<'p> Engine<'p> {
     pub(crate) fn parts(&mut self) -> (&Tables<'p>, &mut Store, &mut Scratch<'p>) {
         (&self.tables, &mut self.store, &mut self.scratch)
     }
-
-    /// Runs one request as a transaction and commits it; the result and what it touched.
-    pub fn execute_fx(&mut self, req: &Request) -> (R<Value>, Effects) {
-        let (r, fx) = Ctx::new(&self.tables, &self.store, &mut self.scratch).execute(req);
-        let reads = fx.reads.clone();
-        let writes: Vec<_> = fx
-            .writes
-            .iter()
-            .map(|(t, k, _)| (*t, k.clone(), FrozenState::default()))
-            .collect();
-        fx.commit(&mut self.store);
-        (
-            r,
-            Effects {
-                writes,
-                reads,
-                logs: Vec::new(),
-            },
-        )
-    }
-
-    /// Runs one request as a transaction: commits on success, rolls back on an exception.
-    pub fn execute(&mut self, req: &Request) -> R<Value> {
-        execute_serial(&self.tables, &mut self.store, &mut self.scratch, req)
-    }
 }
 
 /// Runs `req` and commits it straight into `store` (the serial executor: no [`Effects`] are

@@ -21,6 +21,10 @@ use crate::durable::Log;
 /// fsync then holds up no execution, and the next fsync covers every record queued meanwhile.
 pub const IN_FLIGHT: usize = 16;
 
+fn stopped() -> RuntimeError {
+    RuntimeError::Io("log writer thread stopped".into())
+}
+
 enum Cmd {
     /// A record from [`crate::durable::encode_record`].
     Append(Vec<u8>),
@@ -110,20 +114,11 @@ impl LogThread {
     }
 
     fn send(&mut self, c: Cmd) -> Result<(), RuntimeError> {
-        let gone = || RuntimeError::Io("log writer thread stopped".into());
         self.tx
             .as_ref()
-            .ok_or_else(gone)?
+            .ok_or_else(stopped)?
             .send(c)
-            .map_err(|_| gone())
-    }
-
-    fn recv(&mut self) -> Result<Done, RuntimeError> {
-        match self.rx.recv() {
-            Ok(Done::Failed(e)) => Err(e),
-            Ok(d) => Ok(d),
-            Err(_) => Err(RuntimeError::Io("log writer thread stopped".into())),
-        }
+            .map_err(|_| stopped())
     }
 
     /// Queues a record (from [`crate::durable::encode_record`]); its sequence number (for
@@ -134,19 +129,30 @@ impl LogThread {
         Ok(self.submitted)
     }
 
-    /// Whether record `seq` is durable, without blocking (then [`Self::wait`] returns at once).
-    pub fn is_durable(&mut self, seq: u64) -> Result<bool, RuntimeError> {
+    /// Takes in a report of the writer thread.
+    fn absorb(&mut self, d: Done) -> Result<(), RuntimeError> {
+        match d {
+            Done::Synced(n, at) => {
+                self.durable += n;
+                self.syncs.push_back((self.durable, at));
+                Ok(())
+            }
+            Done::Failed(e) => Err(e),
+        }
+    }
+
+    /// Whether to release now the oldest of `pending` unreleased batches, whose record is
+    /// `seq`: it is durable already (checked without blocking), or more than [`IN_FLIGHT`]
+    /// batches wait (then [`Self::wait`] blocks for it).
+    pub fn releasable(&mut self, seq: u64, pending: usize) -> Result<bool, RuntimeError> {
+        if pending > IN_FLIGHT {
+            return Ok(true);
+        }
         while self.durable < seq {
             match self.rx.try_recv() {
-                Ok(Done::Synced(n, at)) => {
-                    self.durable += n;
-                    self.syncs.push_back((self.durable, at));
-                }
-                Ok(Done::Failed(e)) => return Err(e),
+                Ok(d) => self.absorb(d)?,
                 Err(mpsc::TryRecvError::Empty) => return Ok(false),
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    return Err(RuntimeError::Io("log writer thread stopped".into()));
-                }
+                Err(mpsc::TryRecvError::Disconnected) => return Err(stopped()),
             }
         }
         Ok(true)
@@ -155,10 +161,8 @@ impl LogThread {
     /// Blocks until record `seq` is durable; when its fsync completed.
     pub fn wait(&mut self, seq: u64) -> Result<Instant, RuntimeError> {
         while self.durable < seq {
-            if let Done::Synced(n, at) = self.recv()? {
-                self.durable += n;
-                self.syncs.push_back((self.durable, at));
-            }
+            let d = self.rx.recv().map_err(|_| stopped())?;
+            self.absorb(d)?;
         }
         while self.syncs.front().is_some_and(|(upto, _)| *upto < seq) {
             self.syncs.pop_front();

@@ -31,10 +31,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::Instant;
 
-use crate::adaptive::{Adaptive, Executor};
-
 use rustc_hash::FxHashSet as HashSet;
 
+use crate::adaptive::{Adaptive, Executor};
 use crate::engine::{Ctx, Effects, Engine, Scratch, Tables, execute_serial};
 use crate::request::{Parsed, ReqId, Request, parse_line};
 use crate::store::Store;

@@ -16,7 +16,7 @@ use stent_ir::v1::Program;
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
-use crate::logthread::{IN_FLIGHT, LogThread};
+use crate::logthread::LogThread;
 use crate::{BATCH, RunOptions, RuntimeError, Summary, json, path_str};
 use crate::{parallel, snapshot};
 
@@ -95,12 +95,11 @@ struct Durable {
 
 impl Durable {
     /// Writes the results of the pending batches whose records are durable, oldest first (and
-    /// lets a checkpoint waiting for one of them proceed). Waits only for the oldest batches
-    /// beyond [`IN_FLIGHT`], or, with `all`, for every one.
+    /// lets a checkpoint waiting for one of them proceed). Waits only for batches beyond
+    /// `logthread::IN_FLIGHT`, or, with `all`, for every one.
     fn release(&mut self, w: &mut impl Write, out: &Path, all: bool) -> Result<(), RuntimeError> {
         while let Some(&(seq, _)) = self.pending.front() {
-            let must = all || self.pending.len() > IN_FLIGHT;
-            if !must && !self.log.is_durable(seq)? {
+            if !all && !self.log.releasable(seq, self.pending.len())? {
                 break;
             }
             self.log.wait(seq)?;
