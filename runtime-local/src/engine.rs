@@ -30,7 +30,8 @@ use crate::interp::{Frame, Host};
 use crate::lower::{self, LMethod};
 use crate::request::{Request, RequestKind, conform_args};
 use crate::store::{
-    FrozenState, State, Store, freeze_into, freeze_state, same_state, thaw_copy, thaw_state_into,
+    FrozenState, State, Store, freeze_into, freeze_scalar, freeze_state, same_state, thaw_copy,
+    thaw_fields, thaw_state_lazy,
 };
 use crate::value::{EntityRef, Exc, Key, R, Value};
 
@@ -154,6 +155,12 @@ struct Entry {
     state: State,
     /// Assigned a field (or created).
     written: bool,
+    /// The fields assigned, by bit (bit 63 stands for fields 63 and up).
+    dirty: u64,
+    /// The fields still frozen, by bit (`None` in `state` until thawed: see
+    /// [`thaw_state_lazy`]); the committed state they are thawed from is the one this
+    /// request touched, which nothing changes while the request runs.
+    lazy: u64,
     /// Handed out a container that may have been mutated through an alias.
     aliased: bool,
 }
@@ -285,8 +292,12 @@ impl<'a, 'p> Ctx<'a, 'p> {
         };
         let (store, local) = (self.store, self.local);
         let mut overlay = std::mem::take(&mut self.s.overlay);
-        for e in overlay.drain(..) {
+        for mut e in overlay.drain(..) {
             if r.is_ok() && (e.written || e.aliased) {
+                if e.lazy != 0 {
+                    let old = view_get(store, local, e.ty, &e.key).expect("a touched entity");
+                    thaw_fields(&mut e.state, old, e.lazy);
+                }
                 let st = freeze_state(&e.state);
                 // a container was read but maybe not changed: then it is not a write (this
                 // keeps read-only methods over list/dict fields conflict-free in a batch)
@@ -335,12 +346,16 @@ impl<'a, 'p> Ctx<'a, 'p> {
         };
         match found {
             Some((stored_key, st)) => {
+                let (state, lazy) =
+                    thaw_state_lazy(st, self.s.state_pool.pop().unwrap_or_default());
                 self.s.overlay.push(Entry {
                     ty,
                     // the store's own key: a long (shared) key then compares by pointer
                     key: stored_key.clone(),
-                    state: thaw_state_into(st, self.s.state_pool.pop().unwrap_or_default()),
+                    state,
                     written: false,
+                    dirty: 0,
+                    lazy,
                     aliased: false,
                 });
                 Ok(self.s.overlay.len() - 1)
@@ -359,6 +374,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
                 let info = &t.types[*ty];
                 let mut m = indexmap::IndexMap::new();
                 if let Some(i) = self.find(*ty, key) {
+                    self.thaw_lazy(i, u64::MAX);
                     for (f, v) in info.def.fields.iter().zip(&self.s.overlay[i].state) {
                         if let Some(v) = v {
                             m.insert(Value::str(&f.name), v.deep_copy());
@@ -432,6 +448,8 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     key: key.clone(),
                     state,
                     written: true,
+                    dirty: u64::MAX,
+                    lazy: 0,
                     aliased: false,
                 });
                 Ok(Value::Ref(Arc::new(EntityRef { entity: name, key })))
@@ -489,6 +507,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
         let v = match self.find(ty, &r.key) {
             Some(i) => {
                 let idx = index[ty].ok_or_else(no_attr)?;
+                self.thaw_lazy(i, bit(idx));
                 self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy)
             }
             None => {
@@ -543,6 +562,27 @@ impl<'a, 'p> Ctx<'a, 'p> {
         }
     }
 
+    /// Thaws the fields of overlay entry `ent` in `mask` that are still frozen.
+    #[inline]
+    fn thaw_lazy(&mut self, ent: usize, mask: u64) {
+        let e = &self.s.overlay[ent];
+        let todo = e.lazy & mask;
+        if todo != 0 {
+            self.thaw_lazy_slow(ent, todo);
+        }
+    }
+
+    #[cold]
+    fn thaw_lazy_slow(&mut self, ent: usize, todo: u64) {
+        let (ty, key) = (self.s.overlay[ent].ty, self.s.overlay[ent].key.clone());
+        let Some(st) = self.committed(ty, &key) else {
+            unreachable!("a touched entity is committed")
+        };
+        let e = &mut self.s.overlay[ent];
+        thaw_fields(&mut e.state, st, todo);
+        e.lazy &= !todo;
+    }
+
     fn state_mut(&mut self, ent: usize) -> &mut State {
         if ent == CTOR {
             &mut self.s.ctor_state
@@ -554,16 +594,25 @@ impl<'a, 'p> Ctx<'a, 'p> {
 
 impl Host for Ctx<'_, '_> {
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value> {
+        if f.ent != CTOR {
+            self.thaw_lazy(f.ent, bit(idx));
+        }
         let v = self.state_mut(f.ent).get(idx)?.clone()?;
-        if f.ent != CTOR && matches!(v, Value::List(_) | Value::Dict(_)) {
-            // the container may be mutated through this alias
+        if f.ent != CTOR && !v.is_scalar() {
+            // the container (or one inside a tuple) may be mutated through this alias
             self.s.overlay[f.ent].aliased = true;
         }
         Some(v)
     }
     fn set_field(&mut self, f: &Frame, idx: usize, v: Value) {
         if f.ent != CTOR {
-            self.s.overlay[f.ent].written = true;
+            let e = &mut self.s.overlay[f.ent];
+            e.written = true;
+            e.dirty |= bit(idx);
+            // overwritten: never thawed (fields from 63 on are never lazy)
+            if idx < 63 {
+                e.lazy &= !bit(idx);
+            }
         }
         if let Some(s) = self.state_mut(f.ent).get_mut(idx) {
             *s = Some(v);
@@ -617,7 +666,7 @@ impl<'p> Engine<'p> {
     }
 
     /// The tables (shareable with helper threads) apart from the executor's mutable parts.
-    pub(crate) fn parts(&mut self) -> (&Tables<'p>, &mut Store, &mut Scratch<'p>) {
+    pub fn parts(&mut self) -> (&Tables<'p>, &mut Store, &mut Scratch<'p>) {
         (&self.tables, &mut self.store, &mut self.scratch)
     }
 }
@@ -633,9 +682,16 @@ pub fn execute_serial<'p>(
 ) -> R<Value> {
     let r = Ctx::new(t, store, s).run(req);
     let mut overlay = std::mem::take(&mut s.overlay);
-    for e in overlay.drain(..) {
+    for mut e in overlay.drain(..) {
         if r.is_ok() && (e.written || e.aliased) {
+            let partial = only_scalars_assigned(&e);
+            if e.lazy != 0 && !partial {
+                // a full freeze below: it needs every field
+                let old = store.get(e.ty, &e.key).expect("a touched entity");
+                thaw_fields(&mut e.state, old, e.lazy);
+            }
             match store.maps[e.ty].get_mut(&e.key) {
+                Some(cur) if partial => freeze_assigned(cur, &e.state, e.dirty),
                 Some(cur) => match Arc::get_mut(cur) {
                     Some(dst) if dst.len() == e.state.len() => freeze_into(dst, &e.state),
                     _ => *cur = freeze_state(&e.state),
@@ -650,4 +706,50 @@ pub fn execute_serial<'p>(
         crate::log_line(&l);
     }
     r
+}
+
+/// Field `idx`'s bit in the per-field masks of an overlay entry (63: every field from 63 on).
+#[inline]
+fn bit(idx: usize) -> u64 {
+    1 << idx.min(63)
+}
+
+/// Whether re-freezing only the assigned fields gives the state a full freeze would: no
+/// container was handed out (so none changed through an alias) and every assigned value is a
+/// scalar (so no aliasing between fields has to be preserved).
+fn only_scalars_assigned(e: &Entry) -> bool {
+    !e.aliased
+        && e.dirty != u64::MAX
+        && e.state.len() < 64
+        && e.state
+            .iter()
+            .enumerate()
+            .all(|(i, v)| e.dirty & (1 << i) == 0 || v.as_ref().is_none_or(Value::is_scalar))
+}
+
+/// Overwrites the fields of `cur` marked in `dirty` with their frozen live values (in place
+/// when the store holds the only reference to the state). The other fields were not touched
+/// (see [`only_scalars_assigned`]), so a string key field is not re-counted per write.
+fn freeze_assigned(cur: &mut FrozenState, st: &State, dirty: u64) {
+    let one = |i: usize| st[i].as_ref().map(freeze_scalar);
+    match Arc::get_mut(cur) {
+        Some(dst) if dst.len() == st.len() => {
+            for (i, d) in dst.iter_mut().enumerate() {
+                if dirty & (1 << i) != 0 {
+                    *d = one(i);
+                }
+            }
+        }
+        _ => {
+            *cur = (0..st.len())
+                .map(|i| {
+                    if dirty & (1 << i) != 0 {
+                        one(i)
+                    } else {
+                        cur.get(i).cloned().flatten()
+                    }
+                })
+                .collect();
+        }
+    }
 }

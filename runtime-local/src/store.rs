@@ -308,6 +308,11 @@ pub fn freeze_state(st: &[Option<Value>]) -> FrozenState {
         .collect()
 }
 
+/// Freezes one value on its own (no aliasing with other fields to preserve: a scalar).
+pub fn freeze_scalar(v: &Value) -> Frozen {
+    freeze(v, &mut Vec::new())
+}
+
 fn freeze(v: &Value, memo: &mut Vec<(usize, Frozen)>) -> Frozen {
     match v {
         Value::None => Frozen::None,
@@ -358,13 +363,45 @@ pub fn thaw_state(st: &[Option<Frozen>]) -> State {
 }
 
 /// [`thaw_state`] into `out` (a cleared, recycled vector).
-pub fn thaw_state_into(st: &[Option<Frozen>], mut out: State) -> State {
-    let mut memo = Vec::new();
-    out.extend(
-        st.iter()
-            .map(|v| v.as_ref().map(|v| thaw(v, Some(&mut memo)))),
-    );
+pub fn thaw_state_into(st: &[Option<Frozen>], out: State) -> State {
+    let (mut out, lazy) = thaw_state_lazy(st, out);
+    thaw_fields(&mut out, st, lazy);
     out
+}
+
+/// [`thaw_state_into`], except that strings and references among the first 63 fields are
+/// left out (`None` in the live state, their bit set in the returned mask) for
+/// [`thaw_fields`] to fill in when a request reads them. Why: thawing one clones an `Arc`,
+/// an atomic write to a cache line of its own, and the key field of every entity is a
+/// string that most methods never read (about one cache miss per touched entity).
+pub fn thaw_state_lazy(st: &[Option<Frozen>], mut out: State) -> (State, u64) {
+    let mut memo = Vec::new();
+    let mut lazy = 0u64;
+    out.reserve(st.len());
+    for (i, v) in st.iter().enumerate() {
+        out.push(match v {
+            None => None,
+            Some(Frozen::Int(x)) => Some(Value::Int(*x)),
+            // immutable and never part of an aliased container: thawing later is the same
+            Some(Frozen::Str(_) | Frozen::Ref(_)) if i < 63 => {
+                lazy |= 1 << i;
+                None
+            }
+            Some(v) => Some(thaw(v, Some(&mut memo))),
+        });
+    }
+    (out, lazy)
+}
+
+/// Thaws the fields of `st` marked in `mask` into `out` (left out by [`thaw_state_lazy`]).
+pub fn thaw_fields(out: &mut [Option<Value>], st: &[Option<Frozen>], mut mask: u64) {
+    while mask != 0 {
+        let i = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        if let (Some(o), Some(v)) = (out.get_mut(i), st.get(i)) {
+            *o = v.as_ref().map(thaw_copy);
+        }
+    }
 }
 
 /// A fresh live copy of one committed value (no sharing preserved: a boundary-crossing copy).
@@ -448,6 +485,39 @@ mod tests {
     /// Growing through many reshards keeps every entry; a clone (a checkpoint's snapshot)
     /// keeps the state it was taken in while the original is overwritten, extended and
     /// resharded further.
+    /// A lazily thawed state, completed field by field in any order, is the eager thaw:
+    /// strings and references are left out and filled in; containers and scalars are not.
+    #[test]
+    fn lazy_thaw_completes_to_the_eager_one() {
+        let r = Value::Ref(Arc::new(EntityRef {
+            entity: Arc::from("T"),
+            key: Key::str("k"),
+        }));
+        let l = Value::list(vec![Value::str("x")]);
+        let st: State = vec![
+            Some(Value::str("key")),
+            Some(Value::Int(3)),
+            None,
+            Some(r),
+            Some(l.clone()),
+            Some(Value::tuple(vec![l, Value::Float(0.5)])),
+        ];
+        let frozen = freeze_state(&st);
+        let eager = thaw_state(&frozen);
+        let (mut lazy, mask) = thaw_state_lazy(&frozen, Vec::new());
+        assert_eq!(mask, 0b1001, "the string and the reference are left frozen");
+        assert!(lazy[0].is_none() && lazy[3].is_none());
+        thaw_fields(&mut lazy, &frozen, 0b1000);
+        thaw_fields(&mut lazy, &frozen, 0b0001);
+        assert!(same_state(&freeze_state(&lazy), &freeze_state(&eager)));
+        // the list in field 4 and the one in the tuple are still one list
+        if let (Some(Value::List(a)), Some(Value::Tuple(t))) = (&lazy[4], &lazy[5]) {
+            assert!(matches!(&t[0], Value::List(b) if Rc::ptr_eq(a, b)));
+        } else {
+            panic!("containers thawed: {lazy:?}");
+        }
+    }
+
     #[test]
     fn sharded_map_grows_and_snapshots_stay_isolated() {
         let mut m = TypeMap::new();
