@@ -45,6 +45,18 @@ pub type FrozenState = Arc<[Option<Frozen>]>;
 /// The live state of a touched entity (in a request's overlay).
 pub type State = Vec<Option<Value>>;
 
+#[inline(always)]
+fn prefetch_line(p: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it never faults, whatever the address, and writes
+    // nothing; SSE is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Committed state: one map per entity type (indexed by the program's type index).
 #[derive(Debug, Default)]
 pub struct Store {
@@ -62,6 +74,15 @@ impl Store {
     }
     pub fn contains(&self, ty: usize, key: &Key) -> bool {
         self.maps[ty].contains_key(key)
+    }
+    /// Starts loading the state of (ty, key) into the cache, for a request about to run.
+    /// The lookup's own misses overlap the request running now (they depend on nothing it
+    /// does), and the request that follows finds its entity's lines cached.
+    #[inline]
+    pub fn prefetch(&self, ty: usize, key: &Key) {
+        if let Some(st) = self.maps.get(ty).and_then(|m| m.get(key)) {
+            prefetch_line(st.as_ptr().cast());
+        }
     }
     pub fn insert(&mut self, ty: usize, key: Key, st: FrozenState) {
         self.maps[ty].insert(key, st);
