@@ -54,7 +54,10 @@ impl Executor {
 ///
 /// Probing a slower executor costs its slowness: the interval between probes doubles (up to
 /// [`PROBE_MAX`] batches) each time a probe confirms the choice, and falls back to
-/// [`PROBE_EVERY`] when one overturns it. Probes take the other executors in turn.
+/// [`PROBE_EVERY`] when one overturns it. Probes take the other executors in turn. A probe
+/// runs [`PROBE_LEN`] batches in a row and is judged on the mean of all but the first: judged
+/// on one batch, a single slow one (batch times on a shared machine vary by 1.5x) kept the
+/// faster executor out for hundreds of batches.
 #[derive(Debug)]
 pub struct Adaptive {
     /// Moving average of ns per request, by `Executor as usize` (0: not measured yet).
@@ -68,11 +71,23 @@ pub struct Adaptive {
     /// Batches between probes, and the batch of the next one.
     pub(crate) interval: u64,
     next_probe: u64,
-    /// The executor the current batch probes.
-    probing: Option<Executor>,
+    /// The probe under way: its executor, batches still to run, and the sum and count of the
+    /// ns per request measured so far.
+    probing: Option<Probe>,
     /// Round-robin position among the executors to probe.
     turn: usize,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    e: Executor,
+    left: u32,
+    sum: f64,
+    n: u32,
+}
+
+/// Batches per probe (the first one of them is not measured: caches and threads warm up).
+pub const PROBE_LEN: u32 = 4;
 
 /// The shortest and the longest interval, in batches, between two probes.
 pub const PROBE_EVERY: u64 = 16;
@@ -117,6 +132,9 @@ impl Adaptive {
             return p;
         }
         self.batches += 1;
+        if let Some(p) = self.probing {
+            return p.e;
+        }
         // each is measured first (after its warm-up batch), the multi-threaded ones before
         // serial
         if let Some(e) = Executor::ALL
@@ -137,7 +155,12 @@ impl Adaptive {
             .filter(|e| *e != best)
             .nth(self.turn)
             .unwrap_or(best);
-        self.probing = Some(probe);
+        self.probing = Some(Probe {
+            e: probe,
+            left: PROBE_LEN,
+            sum: 0.0,
+            n: 0,
+        });
         probe
     }
 
@@ -148,7 +171,22 @@ impl Adaptive {
             return;
         }
         let x = took.as_nanos() as f64 / n.max(1) as f64;
-        let probe = self.probing.take() == Some(e);
+        let mut probe = false;
+        if let Some(p) = self.probing.as_mut().filter(|p| p.e == e) {
+            p.left -= 1;
+            if p.left < PROBE_LEN - 1 {
+                p.sum += x;
+                p.n += 1;
+            }
+            if p.left > 0 {
+                return;
+            }
+            probe = true;
+        }
+        let x = match self.probing.take_if(|_| probe) {
+            Some(p) => p.sum / p.n.max(1) as f64,
+            None => x,
+        };
         let est = &mut self.ns[e as usize];
         // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
         // stale, and averaging it in would take several probes to notice a change
@@ -191,14 +229,15 @@ mod tests {
             ..Adaptive::default()
         };
         // serial fastest: after a warm-up and a measured batch each, the others are only
-        // probed, ever rarer (intervals 16, 32, ..., 512: about 11 probes in 4000 batches)
+        // probed, ever rarer (intervals 16, 32, ..., 512: about 11 probes of PROBE_LEN
+        // batches in 4000 batches)
         let slow = |e| match e {
             Executor::Serial => 1000,
             Executor::Pipelined => 1500,
             Executor::Speculative => 2000,
         };
         let n = run(&mut a, slow, 4000);
-        assert!(n[1] + n[2] <= 16, "{n:?} of 4000");
+        assert!(n[1] + n[2] <= 4 + 12 * PROBE_LEN as usize, "{n:?} of 4000");
         assert!(n[1] >= 2 && n[2] >= 2, "both were probed: {n:?}");
         assert_eq!(a.interval, PROBE_MAX);
         // the machine frees up and pipelined becomes twice as fast: followed within two probe
@@ -211,6 +250,39 @@ mod tests {
         let n = run(&mut a, fast, 4 * PROBE_MAX as usize);
         assert!(n[1] >= 2 * PROBE_MAX as usize, "{n:?}");
         assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
+    }
+
+    /// Batch times are noisy: a probe whose first measured batch is slow still switches to
+    /// the executor that is faster on the rest of it.
+    #[test]
+    fn one_slow_batch_does_not_decide_a_probe() {
+        let mut a = Adaptive {
+            pinned: None,
+            ..Adaptive::default()
+        };
+        let slow = |e| match e {
+            Executor::Serial => 1000,
+            Executor::Pipelined => 1500,
+            Executor::Speculative => 2000,
+        };
+        run(&mut a, slow, 200);
+        // pipelined is now twice as fast as serial, except in the first batch of every run
+        // of pipelined batches (judged on that batch alone, a probe would keep serial)
+        let (mut prev, mut streak, mut n) = (None, 0, [0; 3]);
+        for _ in 0..2000 {
+            let e = a.choose();
+            streak = if prev == Some(e) { streak + 1 } else { 0 };
+            prev = Some(e);
+            let cost = match e {
+                Executor::Serial => 1000,
+                Executor::Pipelined if streak == 0 => 1800,
+                Executor::Pipelined => 500,
+                Executor::Speculative => 2000,
+            };
+            a.record(e, Duration::from_nanos(cost * 1000), 1000);
+            n[e as usize] += 1;
+        }
+        assert!(n[1] > 1500, "pipelined chosen after its first probe: {n:?}");
     }
 
     #[test]
