@@ -222,6 +222,15 @@ mod tests {
         n
     }
 
+    /// Costs in ns per request, serial the fastest.
+    fn serial_fastest(e: Executor) -> u64 {
+        match e {
+            Executor::Serial => 1000,
+            Executor::Pipelined => 1500,
+            Executor::Speculative => 2000,
+        }
+    }
+
     #[test]
     fn probes_of_slower_executors_back_off_and_a_change_is_followed() {
         let mut a = Adaptive {
@@ -231,12 +240,7 @@ mod tests {
         // serial fastest: after a warm-up and a measured batch each, the others are only
         // probed, ever rarer (intervals 16, 32, ..., 512: about 11 probes of PROBE_LEN
         // batches in 4000 batches)
-        let slow = |e| match e {
-            Executor::Serial => 1000,
-            Executor::Pipelined => 1500,
-            Executor::Speculative => 2000,
-        };
-        let n = run(&mut a, slow, 4000);
+        let n = run(&mut a, serial_fastest, 4000);
         assert!(n[1] + n[2] <= 4 + 12 * PROBE_LEN as usize, "{n:?} of 4000");
         assert!(n[1] >= 2 && n[2] >= 2, "both were probed: {n:?}");
         assert_eq!(a.interval, PROBE_MAX);
@@ -260,12 +264,7 @@ mod tests {
             pinned: None,
             ..Adaptive::default()
         };
-        let slow = |e| match e {
-            Executor::Serial => 1000,
-            Executor::Pipelined => 1500,
-            Executor::Speculative => 2000,
-        };
-        run(&mut a, slow, 200);
+        run(&mut a, serial_fastest, 200);
         // pipelined is now twice as fast as serial, except in the first batch of every run
         // of pipelined batches (judged on that batch alone, a probe would keep serial)
         let (mut prev, mut streak, mut n) = (None, 0, [0; 3]);
