@@ -76,8 +76,9 @@ impl Store {
         self.maps[ty].contains_key(key)
     }
     /// Starts loading the state of (ty, key) into the cache, for a request about to run.
-    /// The lookup's own misses overlap the request running now (they depend on nothing it
-    /// does), and the request that follows finds its entity's lines cached.
+    /// Called for a chunk of requests back to back, the lookups' cache misses overlap one
+    /// another (each request alone would wait for its own in turn), and the requests then
+    /// find their entities' lines cached.
     #[inline]
     pub fn prefetch(&self, ty: usize, key: &Key) {
         if let Some(st) = self.maps.get(ty).and_then(|m| m.get(key)) {
