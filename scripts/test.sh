@@ -10,3 +10,6 @@ python3 -m pytest python/tests -q
 
 echo "== rust: cargo test --workspace"
 cargo test --workspace --no-fail-fast
+
+echo "== rust: the engine's divan micro-benchmarks, each run once (so that they cannot rot)"
+cargo test -p stent-runtime-local --bench engine
