@@ -57,7 +57,8 @@ impl Executor {
 /// [`PROBE_EVERY`] when one overturns it. Probes take the other executors in turn. A probe
 /// runs [`PROBE_LEN`] batches in a row and is judged on the mean of all but the first: judged
 /// on one batch, a single slow one (batch times on a shared machine vary by 1.5x) kept the
-/// faster executor out for hundreds of batches.
+/// faster executor out for hundreds of batches. A probe ends early on a batch twice as slow
+/// as the choice.
 #[derive(Debug)]
 pub struct Adaptive {
     /// Moving average of ns per request, by `Executor as usize` (0: not measured yet).
@@ -171,12 +172,18 @@ impl Adaptive {
             return;
         }
         let x = took.as_nanos() as f64 / n.max(1) as f64;
+        let best_ns = self.ns[self.best() as usize];
         let mut probe = false;
         if let Some(p) = self.probing.as_mut().filter(|p| p.e == e) {
             p.left -= 1;
             if p.left < PROBE_LEN - 1 {
                 p.sum += x;
                 p.n += 1;
+                // twice as slow as the choice is beyond noise: the rest of the probe would
+                // only cost (the speculative executor runs at ~1/3 of pipelined on 2 cores)
+                if x > 2.0 * best_ns {
+                    p.left = 0;
+                }
             }
             if p.left > 0 {
                 return;
@@ -254,6 +261,25 @@ mod tests {
         let n = run(&mut a, fast, 4 * PROBE_MAX as usize);
         assert!(n[1] >= 2 * PROBE_MAX as usize, "{n:?}");
         assert_eq!(a.interval, PROBE_MAX, "confirmed again since");
+    }
+
+    /// A probe ends at its first measured batch when that one is over twice as slow as the
+    /// choice: probing the speculative executor on 2 cores (~1/3 the speed) costs 2 batches.
+    #[test]
+    fn a_probe_of_a_much_slower_executor_ends_early() {
+        let mut a = Adaptive {
+            pinned: None,
+            ..Adaptive::default()
+        };
+        let cost = |e| match e {
+            Executor::Serial => 1000,
+            Executor::Pipelined => 1500,
+            Executor::Speculative => 3000,
+        };
+        let n = run(&mut a, cost, 4000);
+        // two batches to start, then about 6 probes of 2 batches (pipelined: of PROBE_LEN)
+        assert!(n[2] <= 2 + 2 * 8, "{n:?}");
+        assert!(n[1] >= 2 + 4 * PROBE_LEN as usize, "{n:?}");
     }
 
     /// Batch times are noisy: a probe whose first measured batch is slow still switches to
