@@ -12,4 +12,4 @@ echo "== rust: cargo test --workspace"
 cargo test --workspace --no-fail-fast
 
 echo "== rust: the engine's divan micro-benchmarks, each run once (so that they cannot rot)"
-cargo test -p stent-runtime-local --bench engine
+cargo test --workspace --bench engine
