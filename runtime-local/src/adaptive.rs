@@ -63,10 +63,10 @@ impl Executor {
 pub struct Adaptive {
     /// Moving average of ns per request, by `Executor as usize` (0: not measured yet).
     ns: [f64; 3],
-    /// Batches run by each executor so far; the first is a warm-up (cold caches, the worker
-    /// pool starting) and is not measured, lest one slow start keep an executor out for up to
+    /// Whether each executor has run its first batch: a warm-up (cold caches, the worker pool
+    /// starting), not measured, lest one slow start keep an executor out for up to
     /// [`PROBE_MAX`] batches.
-    runs: [u64; 3],
+    warm: [bool; 3],
     batches: u64,
     pub(crate) pinned: Option<Executor>,
     /// Batches between probes, and the batch of the next one.
@@ -108,7 +108,7 @@ impl Default for Adaptive {
         };
         Adaptive {
             ns: [0.0; 3],
-            runs: [0; 3],
+            warm: [false; 3],
             batches: 0,
             pinned,
             interval: PROBE_EVERY,
@@ -167,33 +167,36 @@ impl Adaptive {
 
     /// How long `e` took for a batch of `n` requests.
     pub fn record(&mut self, e: Executor, took: Duration, n: usize) {
-        self.runs[e as usize] += 1;
-        if self.runs[e as usize] == 1 {
+        if !std::mem::replace(&mut self.warm[e as usize], true) {
             return;
         }
         let x = took.as_nanos() as f64 / n.max(1) as f64;
         let best_ns = self.ns[self.best() as usize];
-        let mut probe = false;
-        if let Some(p) = self.probing.as_mut().filter(|p| p.e == e) {
-            p.left -= 1;
-            if p.left < PROBE_LEN - 1 {
-                p.sum += x;
-                p.n += 1;
-                // twice as slow as the choice is beyond noise: the rest of the probe would
-                // only cost (the speculative executor runs at ~1/3 of pipelined on 2 cores)
-                if x > 2.0 * best_ns {
-                    p.left = 0;
+        // a probe's mean once its last batch is in; until then nothing to update
+        let probe_mean = match self.probing.as_mut().filter(|p| p.e == e) {
+            None => None,
+            Some(p) => {
+                p.left -= 1;
+                if p.left < PROBE_LEN - 1 {
+                    p.sum += x;
+                    p.n += 1;
+                    // twice as slow as the choice is beyond noise: the rest of the probe
+                    // would only cost (speculative runs at ~1/3 of pipelined on 2 cores)
+                    if x > 2.0 * best_ns {
+                        p.left = 0;
+                    }
                 }
+                if p.left > 0 {
+                    return;
+                }
+                Some(p.sum / p.n.max(1) as f64)
             }
-            if p.left > 0 {
-                return;
-            }
-            probe = true;
-        }
-        let x = match self.probing.take_if(|_| probe) {
-            Some(p) => p.sum / p.n.max(1) as f64,
-            None => x,
         };
+        let probe = probe_mean.is_some();
+        if probe {
+            self.probing = None;
+        }
+        let x = probe_mean.unwrap_or(x);
         let est = &mut self.ns[e as usize];
         // a probe replaces its executor's estimate: the old one is up to PROBE_MAX batches
         // stale, and averaging it in would take several probes to notice a change

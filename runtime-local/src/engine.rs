@@ -153,9 +153,8 @@ struct Entry {
     ty: usize,
     key: Key,
     state: State,
-    /// Assigned a field (or created).
-    written: bool,
-    /// The fields assigned, by bit (bit 63 stands for fields 63 and up).
+    /// The fields assigned, by bit (bit 63 stands for fields 63 and up; all bits for an
+    /// entity the request created). Zero: nothing assigned.
     dirty: u64,
     /// The fields still frozen, by bit (`None` in `state` until thawed: see
     /// [`thaw_state_lazy`]); the committed state they are thawed from is the one this
@@ -163,6 +162,20 @@ struct Entry {
     lazy: u64,
     /// Handed out a container that may have been mutated through an alias.
     aliased: bool,
+}
+
+impl Entry {
+    /// Thaws the fields the touch left frozen, from `committed(ty, key)`: the state this
+    /// request touched (looked up only if some field is still frozen).
+    fn thaw_rest<'s>(&mut self, committed: impl FnOnce(usize, &Key) -> Option<&'s FrozenState>) {
+        if self.lazy != 0 {
+            let Some(old) = committed(self.ty, &self.key) else {
+                unreachable!("a touched entity is committed")
+            };
+            thaw_fields(&mut self.state, old, self.lazy);
+            self.lazy = 0;
+        }
+    }
 }
 
 /// Per-thread buffers of the executor, reused across requests so that a request allocates
@@ -293,15 +306,12 @@ impl<'a, 'p> Ctx<'a, 'p> {
         let (store, local) = (self.store, self.local);
         let mut overlay = std::mem::take(&mut self.s.overlay);
         for mut e in overlay.drain(..) {
-            if r.is_ok() && (e.written || e.aliased) {
-                if e.lazy != 0 {
-                    let old = view_get(store, local, e.ty, &e.key).expect("a touched entity");
-                    thaw_fields(&mut e.state, old, e.lazy);
-                }
+            if r.is_ok() && (e.dirty != 0 || e.aliased) {
+                e.thaw_rest(|ty, key| view_get(store, local, ty, key));
                 let st = freeze_state(&e.state);
                 // a container was read but maybe not changed: then it is not a write (this
                 // keeps read-only methods over list/dict fields conflict-free in a batch)
-                let unchanged = !e.written
+                let unchanged = e.dirty == 0
                     && view_get(store, local, e.ty, &e.key).is_some_and(|old| same_state(old, &st));
                 if !unchanged {
                     fx.writes.push((e.ty, e.key.clone(), st));
@@ -353,7 +363,6 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     // the store's own key: a long (shared) key then compares by pointer
                     key: stored_key.clone(),
                     state,
-                    written: false,
                     dirty: 0,
                     lazy,
                     aliased: false,
@@ -447,7 +456,6 @@ impl<'a, 'p> Ctx<'a, 'p> {
                     ty: *ty,
                     key: key.clone(),
                     state,
-                    written: true,
                     dirty: u64::MAX,
                     lazy: 0,
                     aliased: false,
@@ -507,8 +515,7 @@ impl<'a, 'p> Ctx<'a, 'p> {
         let v = match self.find(ty, &r.key) {
             Some(i) => {
                 let idx = index[ty].ok_or_else(no_attr)?;
-                self.thaw_lazy(i, bit(idx));
-                self.s.overlay[i].state[idx].as_ref().map(Value::deep_copy)
+                self.entry_field(i, idx).map(Value::deep_copy)
             }
             None => {
                 self.s.reads.push((ty, r.key.clone()));
@@ -572,6 +579,14 @@ impl<'a, 'p> Ctx<'a, 'p> {
         }
     }
 
+    /// Field `idx` of overlay entry `ent` (`None`: never assigned), thawed first if the touch
+    /// left it frozen. Every read of one overlay field goes through here (a read of the whole
+    /// state thaws it all first: `thaw_lazy(ent, u64::MAX)`).
+    fn entry_field(&mut self, ent: usize, idx: usize) -> Option<&Value> {
+        self.thaw_lazy(ent, bit(idx));
+        self.s.overlay[ent].state.get(idx)?.as_ref()
+    }
+
     #[cold]
     fn thaw_lazy_slow(&mut self, ent: usize, todo: u64) {
         let (ty, key) = (self.s.overlay[ent].ty, self.s.overlay[ent].key.clone());
@@ -594,11 +609,11 @@ impl<'a, 'p> Ctx<'a, 'p> {
 
 impl Host for Ctx<'_, '_> {
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value> {
-        if f.ent != CTOR {
-            self.thaw_lazy(f.ent, bit(idx));
+        if f.ent == CTOR {
+            return self.s.ctor_state.get(idx)?.clone();
         }
-        let v = self.state_mut(f.ent).get(idx)?.clone()?;
-        if f.ent != CTOR && !v.is_scalar() {
+        let v = self.entry_field(f.ent, idx)?.clone();
+        if !v.is_scalar() {
             // the container (or one inside a tuple) may be mutated through this alias
             self.s.overlay[f.ent].aliased = true;
         }
@@ -607,12 +622,9 @@ impl Host for Ctx<'_, '_> {
     fn set_field(&mut self, f: &Frame, idx: usize, v: Value) {
         if f.ent != CTOR {
             let e = &mut self.s.overlay[f.ent];
-            e.written = true;
             e.dirty |= bit(idx);
-            // overwritten: never thawed (fields from 63 on are never lazy)
-            if idx < 63 {
-                e.lazy &= !bit(idx);
-            }
+            // overwritten, so never thawed (bit 63 is never lazy: see `thaw_state_lazy`)
+            e.lazy &= !bit(idx);
         }
         if let Some(s) = self.state_mut(f.ent).get_mut(idx) {
             *s = Some(v);
@@ -683,12 +695,11 @@ pub fn execute_serial<'p>(
     let r = Ctx::new(t, store, s).run(req);
     let mut overlay = std::mem::take(&mut s.overlay);
     for mut e in overlay.drain(..) {
-        if r.is_ok() && (e.written || e.aliased) {
+        if r.is_ok() && (e.dirty != 0 || e.aliased) {
             let partial = only_scalars_assigned(&e);
-            if e.lazy != 0 && !partial {
+            if !partial {
                 // a full freeze below: it needs every field
-                let old = store.get(e.ty, &e.key).expect("a touched entity");
-                thaw_fields(&mut e.state, old, e.lazy);
+                e.thaw_rest(|ty, key| store.get(ty, key));
             }
             match store.maps[e.ty].get_mut(&e.key) {
                 Some(cur) if partial => freeze_assigned(cur, &e.state, e.dirty),

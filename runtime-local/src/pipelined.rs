@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use crate::engine::{Engine, Tables};
-use crate::parallel::{Lines, prefetch_entities, run_parsed};
+use crate::parallel::{Lines, run_chunk};
 use crate::request::{Parsed, parse_line};
 
 /// Lines per chunk: big enough that the hand-off (a lock and a wake-up) is noise next to
@@ -100,23 +100,13 @@ pub fn execute_pipelined(engine: &mut Engine, lines: &[(u64, &str)], errors: &mu
     if ahead.chunks < 2 {
         // the executor parses the first chunk itself: a helper would have nothing to do (the
         // small batches of a lightly loaded open loop)
-        for p in ahead.take(t, 0) {
-            run_parsed(t, store, scratch, p, errors, &mut out);
-        }
+        run_chunk(t, store, scratch, &mut ahead.take(t, 0), errors, &mut out);
         return out;
     }
     rayon::in_place_scope(|s| {
         s.spawn(|_| ahead.work(t));
         for c in 0..ahead.chunks {
-            let chunk = ahead.take(t, c);
-            // the chunk's entities are looked up back to back first: independent lookups
-            // overlap their cache misses, which each request alone would wait out in turn
-            for p in &chunk {
-                prefetch_entities(store, p);
-            }
-            for p in chunk {
-                run_parsed(t, store, scratch, p, errors, &mut out);
-            }
+            run_chunk(t, store, scratch, &mut ahead.take(t, c), errors, &mut out);
         }
     });
     out

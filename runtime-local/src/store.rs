@@ -504,9 +504,6 @@ mod tests {
         }
     }
 
-    /// Growing through many reshards keeps every entry; a clone (a checkpoint's snapshot)
-    /// keeps the state it was taken in while the original is overwritten, extended and
-    /// resharded further.
     /// A lazily thawed state, completed field by field in any order, is the eager thaw:
     /// strings and references are left out and filled in; containers and scalars are not.
     #[test]
@@ -540,6 +537,8 @@ mod tests {
         }
     }
 
+    /// Growing through many reshards keeps every entry; a snapshot keeps the state it was
+    /// taken in while the original is overwritten, extended and resharded further.
     #[test]
     fn sharded_map_grows_and_snapshots_stay_isolated() {
         let mut m = TypeMap::new();
