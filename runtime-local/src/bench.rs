@@ -20,6 +20,7 @@
 //!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted).
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -177,7 +178,7 @@ struct Sink {
     line: u64,
     /// Durable batches not yet known durable: (log sequence number, first request index,
     /// requests, when the batch was submitted or its first request arrived).
-    pending: Vec<(u64, usize, usize)>,
+    pending: VecDeque<(u64, usize, usize)>,
     /// Checkpoint cadence in requests.
     every: usize,
     ck: Checkpointer,
@@ -200,7 +201,7 @@ impl Sink {
             log,
             since_checkpoint: 0,
             line: 1,
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             every: every * BATCH,
             ck: Checkpointer::default(),
             stalls: Vec::new(),
@@ -236,8 +237,8 @@ impl Sink {
         };
         let entries = input.iter().zip(out.iter()).map(|((n, l), r)| (*n, *l, r));
         let rec = durable::encode_record(self.line, input.len(), entries);
-        let seq = log.submit(rec).map_err(|e| e.to_string())?;
-        self.pending.push((seq, first, lines.len()));
+        let seq = log.submit(rec, lines.len()).map_err(|e| e.to_string())?;
+        self.pending.push_back((seq, first, lines.len()));
         // cadence in requests (CHECKPOINT_EVERY full batches), so that the small batches of
         // the open loop do not checkpoint more often per request than the closed loop; a
         // checkpoint still being written postpones the next one
@@ -267,12 +268,11 @@ impl Sink {
         let Some((_, log)) = self.log.as_mut() else {
             return Ok(());
         };
-        while let Some(&(s, f, n)) = self.pending.first() {
-            let pending = self.pending.len();
-            if !log.releasable(s, pending).map_err(|e| e.to_string())? {
+        while let Some(&(s, f, n)) = self.pending.front() {
+            if !log.releasable(s).map_err(|e| e.to_string())? {
                 break;
             }
-            self.pending.remove(0);
+            self.pending.pop_front();
             done(f, n, log.wait(s).map_err(|e| e.to_string())?);
             self.ck.durable(s);
         }
@@ -533,6 +533,20 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
         "p50 ms",
         "p99 ms"
     );
+    if o.durable.contains(&true) {
+        notes.push(match wl::fsync_baseline(tmp, 32 << 10, 0.5) {
+            Ok(((p50, p99, max), n)) => format!(
+                "device floor for durable rows: fdatasync after a 32 KiB append p50 {:.3} p99 \
+                 {:.3} max {:.3} ms ({n} syncs in {}); a request waits for the fsync in \
+                 progress, then its own",
+                p50 * 1e3,
+                p99 * 1e3,
+                max * 1e3,
+                tmp.display()
+            ),
+            Err(e) => format!("device floor not measured: {e}"),
+        });
+    }
     eprintln!("{header}");
     for &kind in &o.kinds {
         let path = match kind {

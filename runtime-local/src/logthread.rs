@@ -1,5 +1,5 @@
 //! The request log on its own thread: the fsync of batch k overlaps the execution of the
-//! batches after it (up to [`IN_FLIGHT`] records await their fsync before the submitter
+//! batches after it (up to [`IN_FLIGHT`] requests await their fsync before the submitter
 //! waits), and records queued while an fsync runs share the next one (group commit).
 //!
 //! Acknowledgement still follows durability: a batch's results may be released only once
@@ -17,9 +17,12 @@ use std::time::Instant;
 use crate::RuntimeError;
 use crate::durable::Log;
 
-/// Batches whose record may await its fsync before the submitter waits for the oldest: a slow
+/// Requests whose record may await its fsync before the submitter waits for the oldest: a slow
 /// fsync then holds up no execution, and the next fsync covers every record queued meanwhile.
-pub const IN_FLIGHT: usize = 16;
+/// Counted in requests, not records: under light load batches are small (a request or a few),
+/// and a limit in records made execution wait for nearly every fsync, turning each fsync's
+/// jitter into queueing delay for the requests arriving meanwhile.
+pub const IN_FLIGHT: usize = 16 * crate::BATCH;
 
 fn stopped() -> RuntimeError {
     RuntimeError::Io("log writer thread stopped".into())
@@ -46,6 +49,10 @@ pub struct LogThread {
     durable: u64,
     /// (records durable up to this sequence number, when), for [`Self::wait`].
     syncs: VecDeque<(u64, Instant)>,
+    /// (sequence number, requests) of each record submitted and not yet waited for.
+    unreleased: VecDeque<(u64, usize)>,
+    /// The requests in `unreleased`.
+    unreleased_requests: usize,
     /// The segment records are appended to (once the queued rotations are done).
     segment: u64,
 }
@@ -58,7 +65,7 @@ fn run(mut log: Log, rx: mpsc::Receiver<Cmd>, tx: mpsc::Sender<Done>) {
         let mut step = |c: Cmd, n: &mut u64| -> Result<Option<Done>, RuntimeError> {
             match c {
                 Cmd::Append(rec) => {
-                    log.write_framed(rec)?;
+                    log.write_framed(rec);
                     *n += 1;
                     Ok(None)
                 }
@@ -109,6 +116,8 @@ impl LogThread {
             submitted: 0,
             durable: 0,
             syncs: VecDeque::new(),
+            unreleased: VecDeque::new(),
+            unreleased_requests: 0,
             segment,
         }
     }
@@ -121,11 +130,13 @@ impl LogThread {
             .map_err(|_| stopped())
     }
 
-    /// Queues a record (from [`crate::durable::encode_record`]); its sequence number (for
-    /// [`Self::wait`]).
-    pub fn submit(&mut self, rec: Vec<u8>) -> Result<u64, RuntimeError> {
+    /// Queues a record (from [`crate::durable::encode_record`]) of `requests` requests; its
+    /// sequence number (for [`Self::wait`]).
+    pub fn submit(&mut self, rec: Vec<u8>, requests: usize) -> Result<u64, RuntimeError> {
         self.send(Cmd::Append(rec))?;
         self.submitted += 1;
+        self.unreleased.push_back((self.submitted, requests));
+        self.unreleased_requests += requests;
         Ok(self.submitted)
     }
 
@@ -141,11 +152,11 @@ impl LogThread {
         }
     }
 
-    /// Whether to release now the oldest of `pending` unreleased batches, whose record is
-    /// `seq`: it is durable already (checked without blocking), or more than [`IN_FLIGHT`]
-    /// batches wait (then [`Self::wait`] blocks for it).
-    pub fn releasable(&mut self, seq: u64, pending: usize) -> Result<bool, RuntimeError> {
-        if pending > IN_FLIGHT {
+    /// Whether to release now the oldest unreleased batch, whose record is `seq`: it is
+    /// durable already (checked without blocking), or more than [`IN_FLIGHT`] requests wait
+    /// (then [`Self::wait`] blocks for it).
+    pub fn releasable(&mut self, seq: u64) -> Result<bool, RuntimeError> {
+        if self.unreleased_requests > IN_FLIGHT {
             return Ok(true);
         }
         while self.durable < seq {
@@ -158,11 +169,16 @@ impl LogThread {
         Ok(true)
     }
 
-    /// Blocks until record `seq` is durable; when its fsync completed.
+    /// Blocks until record `seq` is durable; when its fsync completed. Its batch and the ones
+    /// before it count as released from then on.
     pub fn wait(&mut self, seq: u64) -> Result<Instant, RuntimeError> {
         while self.durable < seq {
             let d = self.rx.recv().map_err(|_| stopped())?;
             self.absorb(d)?;
+        }
+        while let Some(&(_, n)) = self.unreleased.front().filter(|(s, _)| *s <= seq) {
+            self.unreleased.pop_front();
+            self.unreleased_requests -= n;
         }
         while self.syncs.front().is_some_and(|(upto, _)| *upto < seq) {
             self.syncs.pop_front();

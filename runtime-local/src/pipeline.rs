@@ -96,10 +96,10 @@ struct Durable {
 impl Durable {
     /// Writes the results of the pending batches whose records are durable, oldest first (and
     /// lets a checkpoint waiting for one of them proceed). Waits only for batches beyond
-    /// `logthread::IN_FLIGHT`, or, with `all`, for every one.
+    /// `logthread::IN_FLIGHT` requests, or, with `all`, for every one.
     fn release(&mut self, w: &mut impl Write, out: &Path, all: bool) -> Result<(), RuntimeError> {
         while let Some(&(seq, _)) = self.pending.front() {
-            if !all && !self.log.releasable(seq, self.pending.len())? {
+            if !all && !self.log.releasable(seq)? {
                 break;
             }
             self.log.wait(seq)?;
@@ -296,7 +296,7 @@ pub fn run_workload(
                         .enumerate()
                         .map(|(i, (n, l))| (*n, l.as_str(), texts.value(i)));
                     let rec = durable::encode_record(meta.next_line, batch.len(), entries);
-                    let seq = d.log.submit(rec)?;
+                    let seq = d.log.submit(rec, batch.len())?;
                     d.results_end += (0..texts.len())
                         .map(|i| texts.value(i).len() as u64 + 1)
                         .sum::<u64>();
