@@ -140,6 +140,28 @@ fn batch(b: divan::Bencher, x: Executor) {
         });
 }
 
+/// Batches of a few lines on the serial executor, as an open loop below saturation forms them
+/// (a batch takes what has arrived): the per-batch cost that large batches amortize.
+#[divan::bench(args = [1, 4, 16, 64])]
+fn small_batch(b: divan::Bencher, size: usize) {
+    let f = fixture();
+    let mut e = loaded(f);
+    let batches: Vec<Vec<(u64, &str)>> = f
+        .lines
+        .chunks(size)
+        .enumerate()
+        .map(|(i, c)| numbered(c, i * size))
+        .collect();
+    let mut stats = Stats::default();
+    b.counter(divan::counter::ItemsCount::new(f.lines.len()))
+        .bench_local(|| {
+            let mut errors = 0;
+            for batch in &batches {
+                divan::black_box(execute_batch(&mut e, batch, 1, &mut errors, &mut stats));
+            }
+        });
+}
+
 /// The baseline: the same balance updates on a `HashMap<Box<str>, i64>`, one thread.
 #[divan::bench]
 fn hashmap_baseline(b: divan::Bencher) {

@@ -182,6 +182,35 @@ pub fn hashmap_baseline(keys: usize, ops: &[Op]) -> f64 {
     rates[1]
 }
 
+/// The durable rows' floor, measured on the device the state dir is on: the latency of
+/// `fdatasync` after appending `bytes` (about what one group commit writes at half load), for
+/// `secs` seconds in a file under `dir`. Returns (p50, p99, max) in seconds and the count. With
+/// group commit a request waits for the fsync in progress and then for its own, so its p99 is
+/// bounded below by about this p99.
+pub fn fsync_baseline(
+    dir: &Path,
+    bytes: usize,
+    secs: f64,
+) -> std::io::Result<((f64, f64, f64), usize)> {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::File::create(&path)?;
+    let buf: Vec<u8> = (0..bytes).map(|i| (i * 131 % 251) as u8).collect();
+    let mut lat = Vec::new();
+    let t0 = Instant::now();
+    while t0.elapsed().as_secs_f64() < secs {
+        f.write_all(&buf)?;
+        let t = Instant::now();
+        f.sync_data()?;
+        lat.push(t.elapsed().as_secs_f64());
+    }
+    drop(f);
+    std::fs::remove_file(&path)?;
+    lat.sort_by(f64::total_cmp);
+    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    Ok(((at(0.5), at(0.99), at(1.0)), lat.len()))
+}
+
 /// The hotel workload from the project's generator: (load lines, timed lines). The load phase
 /// is every line up to the last create / `add_hotel`.
 pub fn hotel_lines(
