@@ -211,3 +211,35 @@ impl Drop for LogThread {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-flight limit counts requests: many small records never force a wait, one record
+    /// of more than [`IN_FLIGHT`] requests does, and waiting releases what it covers.
+    #[test]
+    fn in_flight_limit_counts_requests() {
+        let dir = std::env::temp_dir().join(format!("stent-inflight-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (log, _) = Log::open(&dir, 0).unwrap();
+        let mut lt = LogThread::new(log);
+        let rec = || crate::durable::encode_record(2, 0, std::iter::empty());
+        for _ in 0..IN_FLIGHT {
+            lt.submit(rec(), 1).unwrap();
+        }
+        assert_eq!(lt.unreleased_requests, IN_FLIGHT);
+        lt.wait(10).unwrap();
+        assert_eq!(lt.unreleased_requests, IN_FLIGHT - 10);
+        let big = lt.submit(rec(), IN_FLIGHT).unwrap();
+        assert!(
+            lt.releasable(11).unwrap(),
+            "over the limit: the oldest must be waited for"
+        );
+        lt.wait(big).unwrap();
+        assert_eq!((lt.unreleased_requests, lt.unreleased.len()), (0, 0));
+        drop(lt);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
