@@ -49,8 +49,10 @@ fn pb_json_yaml_round_trip_is_lossless() {
 
 #[test]
 fn newer_major_version_is_rejected_clearly() {
-    let mut program = stent_ir::Program::default();
-    program.version = Some(stent_ir::v1::Version { major: 2, minor: 0 });
+    let program = stent_ir::Program {
+        version: Some(stent_ir::v1::Version { major: 2, minor: 0 }),
+        ..Default::default()
+    };
     let pb = encode(&program, Encoding::Binary).unwrap();
     let err = decode(&pb, Encoding::Binary).unwrap_err().to_string();
     assert!(err.contains("newer than this stent reads"), "{err}");

@@ -9,7 +9,7 @@ use std::fmt::Write;
 /// Renders the whole program.
 pub fn render(program: &Program) -> String {
     let mut out = String::new();
-    let v = program.version.clone().unwrap_or_default();
+    let v = program.version.unwrap_or_default();
     let _ = writeln!(
         out,
         "; stent IR {}.{} from {}",
@@ -22,13 +22,13 @@ pub fn render(program: &Program) -> String {
         out.push('\n');
         entity(&mut out, e);
     }
-    if let Some(cg) = &program.call_graph {
-        if !cg.cycles.is_empty() {
-            out.push('\n');
-            for c in &cg.cycles {
-                let names: Vec<String> = c.methods.iter().map(method_ref).collect();
-                let _ = writeln!(out, "cycle {}", names.join(" -> "));
-            }
+    if let Some(cg) = &program.call_graph
+        && !cg.cycles.is_empty()
+    {
+        out.push('\n');
+        for c in &cg.cycles {
+            let names: Vec<String> = c.methods.iter().map(method_ref).collect();
+            let _ = writeln!(out, "cycle {}", names.join(" -> "));
         }
     }
     out

@@ -160,10 +160,10 @@ impl<'a> Validator<'a> {
             self.problem("fewer slots than parameters");
         }
         for (i, p) in m.params.iter().enumerate() {
-            if let Some(slot) = body.slots.get(i) {
-                if slot.kind != crate::v1::SlotKind::Param as i32 || slot.name != p.name {
-                    self.problem(format!("slot {i} must be parameter `{}`", p.name));
-                }
+            if let Some(slot) = body.slots.get(i)
+                && (slot.kind != crate::v1::SlotKind::Param as i32 || slot.name != p.name)
+            {
+                self.problem(format!("slot {i} must be parameter `{}`", p.name));
             }
         }
         let ctx = MethodCtx {
@@ -244,14 +244,14 @@ impl<'a> Validator<'a> {
         match kind {
             assign_target::Kind::Slot(slot) => {
                 let slot_type = self.slot_ref(ctx, *slot);
-                if let (Some(st), Some(vt)) = (slot_type, value_type) {
-                    if !compatible(st, vt) {
-                        self.problem(format!(
-                            "slot {slot} of type {} is assigned a {}",
-                            type_name(st),
-                            type_name(vt)
-                        ));
-                    }
+                if let (Some(st), Some(vt)) = (slot_type, value_type)
+                    && !compatible(st, vt)
+                {
+                    self.problem(format!(
+                        "slot {slot} of type {} is assigned a {}",
+                        type_name(st),
+                        type_name(vt)
+                    ));
                 }
             }
             assign_target::Kind::Field(f) => self.field_ref(ctx.entity, f),

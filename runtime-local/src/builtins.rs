@@ -332,13 +332,11 @@ pub fn call_builtin(func: i32, args: Vec<Value>) -> R<Value> {
         }
         22 => {
             arity("divmod", a, 2, 2)?;
-            if let (Some(_), Some(y)) = (as_int(&a[0]), as_int(&a[1])) {
-                if y == 0 {
-                    return Err(Exc::new(
-                        "ZeroDivisionError",
-                        "integer division or modulo by zero",
-                    ));
-                }
+            if let (Some(_), Some(0)) = (as_int(&a[0]), as_int(&a[1])) {
+                return Err(Exc::new(
+                    "ZeroDivisionError",
+                    "integer division or modulo by zero",
+                ));
             }
             Value::tuple(vec![
                 ops::binary(BinOp::FloorDiv, &a[0], &a[1])?,
@@ -827,7 +825,7 @@ fn fmt_general(a: f64, p: usize) -> String {
         .split_once('e')
         .and_then(|(_, e)| e.parse().ok())
         .unwrap_or(0);
-    let s = if e < -4 || e >= p as i32 {
+    if e < -4 || e >= p as i32 {
         let m = exp
             .split_once('e')
             .map(|(m, _)| m.to_string())
@@ -845,6 +843,5 @@ fn fmt_general(a: f64, p: usize) -> String {
         } else {
             f
         }
-    };
-    s
+    }
 }

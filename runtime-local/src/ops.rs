@@ -323,12 +323,12 @@ pub fn inplace(op: BinOp, a: &Value, b: &Value) -> R<Value> {
         l.borrow_mut().extend(items);
         return Ok(a.clone());
     }
-    if let (BinOp::Mul, Value::List(l)) = (op, a) {
-        if let Some(n) = as_int(b) {
-            let v = repeat(&l.borrow(), n);
-            *l.borrow_mut() = v;
-            return Ok(a.clone());
-        }
+    if let (BinOp::Mul, Value::List(l)) = (op, a)
+        && let Some(n) = as_int(b)
+    {
+        let v = repeat(&l.borrow(), n);
+        *l.borrow_mut() = v;
+        return Ok(a.clone());
     }
     binary(op, a, b)
 }
@@ -478,7 +478,7 @@ fn norm_index(i: i64, len: usize) -> Option<usize> {
     (0..len).contains(&j).then_some(j as usize)
 }
 
-fn index_int(container: &Value, index: &Value, what: &str) -> R<i64> {
+fn index_int(index: &Value, what: &str) -> R<i64> {
     match as_int(index) {
         Some(i) => Ok(i),
         None => type_err(format!(
@@ -486,30 +486,26 @@ fn index_int(container: &Value, index: &Value, what: &str) -> R<i64> {
             index.type_name()
         )),
     }
-    .map_err(|e: Exc| {
-        let _ = container;
-        e
-    })
 }
 
 /// `value[index]`.
 pub fn get_item(v: &Value, index: &Value) -> R<Value> {
     match v {
         Value::List(l) => {
-            let i = index_int(v, index, "list")?;
+            let i = index_int(index, "list")?;
             let l = l.borrow();
             norm_index(i, l.len())
                 .map(|j| l[j].clone())
                 .ok_or_else(|| Exc::new("IndexError", "list index out of range"))
         }
         Value::Tuple(t) => {
-            let i = index_int(v, index, "tuple")?;
+            let i = index_int(index, "tuple")?;
             norm_index(i, t.len())
                 .map(|j| t[j].clone())
                 .ok_or_else(|| Exc::new("IndexError", "tuple index out of range"))
         }
         Value::Str(s) => {
-            let i = index_int(v, index, "string")?;
+            let i = index_int(index, "string")?;
             let n = s.chars().count();
             norm_index(i, n)
                 .and_then(|j| s.chars().nth(j))
@@ -531,7 +527,7 @@ pub fn get_item(v: &Value, index: &Value) -> R<Value> {
 pub fn set_item(container: &Value, index: &Value, value: Value) -> R<()> {
     match container {
         Value::List(l) => {
-            let i = index_int(container, index, "list")?;
+            let i = index_int(index, "list")?;
             let mut l = l.borrow_mut();
             let n = l.len();
             match norm_index(i, n) {
@@ -558,7 +554,7 @@ pub fn set_item(container: &Value, index: &Value, value: Value) -> R<()> {
 pub fn del_item(container: &Value, index: &Value) -> R<()> {
     match container {
         Value::List(l) => {
-            let i = index_int(container, index, "list")?;
+            let i = index_int(index, "list")?;
             let mut l = l.borrow_mut();
             let n = l.len();
             match norm_index(i, n) {

@@ -352,15 +352,15 @@ pub fn run_workload(
 
 /// The state held in a state dir (checkpoint + log replay), without modifying it: the
 /// state dump entries, for `stent query`.
-pub fn load_state(
-    program: &Program,
-    state_dir: &Path,
-) -> Result<Vec<(String, crate::value::Key, Vec<(String, serde_json::Value)>)>, RuntimeError> {
+/// One entity of a state dir: (type, key, (field, value) pairs).
+pub type EntityDump = (String, crate::value::Key, Vec<(String, serde_json::Value)>);
+
+pub fn load_state(program: &Program, state_dir: &Path) -> Result<Vec<EntityDump>, RuntimeError> {
     let mut engine = Engine::new(program);
     if let Some((_, state)) = durable::read_checkpoint(state_dir)? {
         snapshot::decode_store(&mut engine, &state).map_err(RuntimeError::CorruptCheckpoint)?;
     }
-    let _ = meta_replay_readonly(&mut engine, state_dir)?;
+    meta_replay_readonly(&mut engine, state_dir)?;
     Ok(snapshot::dump_entries(&engine)
         .into_iter()
         .map(|(t, k, fields)| {

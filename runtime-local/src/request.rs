@@ -122,15 +122,15 @@ pub(crate) fn check_json(j: &Json, types: &HashMap<&str, usize>) -> Result<(), S
                 }
                 return Ok(());
             }
-            if members.len() == 1 {
-                if let Some(f) = j.get("$float") {
-                    return match f {
-                        Json::Str(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => {
-                            Ok(())
-                        }
-                        _ => Err("bad $float value".into()),
-                    };
-                }
+            if members.len() == 1
+                && let Some(f) = j.get("$float")
+            {
+                return match f {
+                    Json::Str(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => {
+                        Ok(())
+                    }
+                    _ => Err("bad $float value".into()),
+                };
             }
             members.iter().try_for_each(|(_, x)| check_json(x, types))
         }

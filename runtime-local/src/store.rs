@@ -442,10 +442,10 @@ fn thaw(v: &Frozen, mut memo: Option<&mut Vec<(usize, Value)>>) -> Value {
         Frozen::Tuple(t) => Value::tuple(t.iter().map(|x| thaw(x, memo.as_deref_mut())).collect()),
         Frozen::List(l) => {
             let p = ptr(Arc::as_ptr(l));
-            if let Some(m) = memo.as_deref() {
-                if let Some((_, v)) = m.iter().find(|(q, _)| *q == p) {
-                    return v.clone();
-                }
+            if let Some(m) = memo.as_deref()
+                && let Some((_, v)) = m.iter().find(|(q, _)| *q == p)
+            {
+                return v.clone();
             }
             let v = Value::list(l.iter().map(|x| thaw(x, memo.as_deref_mut())).collect());
             if let Some(m) = memo {
@@ -455,10 +455,10 @@ fn thaw(v: &Frozen, mut memo: Option<&mut Vec<(usize, Value)>>) -> Value {
         }
         Frozen::Dict(d) => {
             let p = ptr(Arc::as_ptr(d));
-            if let Some(m) = memo.as_deref() {
-                if let Some((_, v)) = m.iter().find(|(q, _)| *q == p) {
-                    return v.clone();
-                }
+            if let Some(m) = memo.as_deref()
+                && let Some((_, v)) = m.iter().find(|(q, _)| *q == p)
+            {
+                return v.clone();
             }
             let mut map = IndexMap::with_capacity(d.len());
             for (k, x) in d.iter() {

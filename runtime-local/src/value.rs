@@ -238,8 +238,7 @@ fn num_eq(a: &Value, b: &Value) -> bool {
 fn int_float_eq(i: i64, f: f64) -> bool {
     f.is_finite()
         && f.fract() == 0.0
-        && f >= -9.223372036854776e18
-        && f < 9.223372036854776e18
+        && (-9.223372036854776e18..9.223372036854776e18).contains(&f)
         && f as i64 == i
 }
 
