@@ -1,7 +1,7 @@
 //! Micro-benchmarks of one request's path through the local engine (divan), on YCSB+T over
 //! 10k accounts (`examples/ycsb/ycsb.py`): parsing a request line, executing parsed requests
-//! serially, a whole batch on each executor, and in the same run the baseline every figure is
-//! read against: the same account updates on a plain `HashMap` (`bench_workload`).
+//! serially, a whole batch on each executor, small batches (the per-batch cost an open loop
+//! below saturation pays), and in the same run the baseline every figure is read against: the same account updates on a plain `HashMap` (`bench_workload`).
 //!
 //! `cargo bench -p stent-runtime-local --bench engine`. Times are per request (divan's item
 //! counter); `stent bench` is the end-to-end suite (latency, durability, the oracle).
@@ -110,19 +110,15 @@ fn execute_serial_parsed(b: divan::Bencher) {
         });
 }
 
-/// Whole batches of 1024 lines (parse, execute, render) on each executor, 2 threads for the
-/// multi-threaded ones: what `stent run` does per batch, without the log.
-#[divan::bench(args = [Executor::Serial, Executor::Pipelined, Executor::Speculative])]
-fn batch(b: divan::Bencher, x: Executor) {
+/// Times the fixture's lines cut into batches of `size`, each run by `execute_batch` on
+/// `workers` workers (with the engine's executor pinned or not).
+fn run_batches(b: divan::Bencher, mut e: Engine<'static>, size: usize, workers: usize) {
     let f = fixture();
-    let mut e = loaded(f);
-    e.pin_executor(Some(x));
-    let workers = if x == Executor::Serial { 1 } else { 2 };
     let batches: Vec<Vec<(u64, &str)>> = f
         .lines
-        .chunks(stent_runtime_local::BATCH)
+        .chunks(size)
         .enumerate()
-        .map(|(i, c)| numbered(c, i * stent_runtime_local::BATCH))
+        .map(|(i, c)| numbered(c, i * size))
         .collect();
     let mut stats = Stats::default();
     b.counter(divan::counter::ItemsCount::new(f.lines.len()))
@@ -140,26 +136,21 @@ fn batch(b: divan::Bencher, x: Executor) {
         });
 }
 
+/// Whole batches of 1024 lines (parse, execute, render) on each executor, 2 threads for the
+/// multi-threaded ones: what `stent run` does per batch, without the log.
+#[divan::bench(args = [Executor::Serial, Executor::Pipelined, Executor::Speculative])]
+fn batch(b: divan::Bencher, x: Executor) {
+    let mut e = loaded(fixture());
+    e.pin_executor(Some(x));
+    let workers = if x == Executor::Serial { 1 } else { 2 };
+    run_batches(b, e, stent_runtime_local::BATCH, workers);
+}
+
 /// Batches of a few lines on the serial executor, as an open loop below saturation forms them
 /// (a batch takes what has arrived): the per-batch cost that large batches amortize.
 #[divan::bench(args = [1, 4, 16, 64])]
 fn small_batch(b: divan::Bencher, size: usize) {
-    let f = fixture();
-    let mut e = loaded(f);
-    let batches: Vec<Vec<(u64, &str)>> = f
-        .lines
-        .chunks(size)
-        .enumerate()
-        .map(|(i, c)| numbered(c, i * size))
-        .collect();
-    let mut stats = Stats::default();
-    b.counter(divan::counter::ItemsCount::new(f.lines.len()))
-        .bench_local(|| {
-            let mut errors = 0;
-            for batch in &batches {
-                divan::black_box(execute_batch(&mut e, batch, 1, &mut errors, &mut stats));
-            }
-        });
+    run_batches(b, loaded(fixture()), size, 1);
 }
 
 /// The baseline: the same balance updates on a `HashMap<Box<str>, i64>`, one thread.
