@@ -1,7 +1,8 @@
 //! Micro-benchmarks of one request's path through the local engine (divan), on YCSB+T over
 //! 10k accounts (`examples/ycsb/ycsb.py`): parsing a request line, executing parsed requests
 //! serially, a whole batch on each executor, small batches (the per-batch cost an open loop
-//! below saturation pays), and in the same run the baseline every figure is read against: the same account updates on a plain `HashMap` (`bench_workload`).
+//! below saturation pays), and in the same run the baseline every figure is read against: the
+//! same account updates on a plain `HashMap` (`bench_workload`).
 //!
 //! `cargo bench -p stent-runtime-local --bench engine`. Times are per request (divan's item
 //! counter); `stent bench` is the end-to-end suite (latency, durability, the oracle).
