@@ -42,6 +42,12 @@ use crate::value::{Exc, Key, R, Value};
 /// Batches smaller than this run serially (the thread hand-off would dominate).
 pub const MIN_PARALLEL: usize = 8;
 
+/// Batches smaller than this run serially unless an executor is pinned, and do not count in
+/// the adaptive choice. In an open loop below saturation most batches are small: measured on
+/// them, the serial estimate was mostly per-batch overhead, and a backlog's full batches then
+/// ran on the speculative executor (3-4x slower on 2 cores) for tens of batches in a row.
+pub const MIN_ADAPTIVE: usize = 2 * crate::pipelined::CHUNK;
+
 /// Lines per speculation round (a batch is speculated and validated in rounds of this many
 /// lines). Smaller rounds re-execute less (a request only conflicts with the writes of its own
 /// round that it could not see) but add two thread hand-offs per round; on the shared 2-core
@@ -285,11 +291,16 @@ pub fn execute_batch(
     errors: &mut u64,
     stats: &mut Stats,
 ) -> Lines {
-    let adaptive = workers > 1 && lines.len() >= MIN_PARALLEL;
-    let exec = if adaptive {
-        engine.par.adapt.choose()
-    } else {
-        Executor::Serial
+    let multi = workers > 1 && lines.len() >= MIN_PARALLEL;
+    let pinned = engine.par.adapt.pinned.filter(|_| multi);
+    // the choice (and its measurements) only on batches big enough to compare: below two
+    // chunks pipelined runs serially anyway, and per-request times of small batches are
+    // mostly per-batch overhead
+    let adaptive = multi && pinned.is_none() && lines.len() >= MIN_ADAPTIVE;
+    let exec = match pinned {
+        Some(e) => e,
+        None if adaptive => engine.par.adapt.choose(),
+        None => Executor::Serial,
     };
     let t0 = Instant::now();
     let out = match exec {
