@@ -216,8 +216,9 @@ impl Drop for LogThread {
 mod tests {
     use super::*;
 
-    /// The in-flight limit counts requests: many small records never force a wait, one record
-    /// of more than [`IN_FLIGHT`] requests does, and waiting releases what it covers.
+    /// The in-flight limit counts requests: [`IN_FLIGHT`] one-request records stay within it,
+    /// one more record of [`IN_FLIGHT`] requests exceeds it (the oldest must then be waited
+    /// for), and waiting releases every record up to the one waited for.
     #[test]
     fn in_flight_limit_counts_requests() {
         let dir = std::env::temp_dir().join(format!("stent-inflight-{}", std::process::id()));
