@@ -16,8 +16,9 @@
 //!   closed-loop peak (`--open-loop`; full suite 25, 50, 75, 90 and 100%: up to saturation);
 //!   each batch takes whatever has arrived; latency is answered-time minus arrival-time, so
 //!   queueing is included. The table shows the run at ½ of peak, the notes the whole sweep.
-//! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit) and
-//!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted).
+//! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit),
+//!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted) and, for durable rows, the
+//!   device's own `fdatasync` latency (`bench_workload::fsync_baseline`).
 
 use std::cell::Cell;
 use std::collections::VecDeque;

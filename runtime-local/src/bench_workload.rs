@@ -198,7 +198,7 @@ pub fn fsync_baseline(
     let buf: Vec<u8> = (0..bytes).map(|i| (i * 131 % 251) as u8).collect();
     let mut lat = Vec::new();
     let t0 = Instant::now();
-    while t0.elapsed().as_secs_f64() < secs {
+    while lat.is_empty() || t0.elapsed().as_secs_f64() < secs {
         f.write_all(&buf)?;
         let t = Instant::now();
         f.sync_data()?;
