@@ -143,11 +143,10 @@ impl Adaptive {
             .unwrap_or(Executor::Serial)
     }
 
-    /// The executor for the next batch.
+    /// The executor for the next batch (the caller runs a pinned executor without asking:
+    /// `parallel::execute_batch`).
     pub fn choose(&mut self) -> Executor {
-        if let Some(p) = self.pinned {
-            return p;
-        }
+        debug_assert!(self.pinned.is_none(), "a pinned executor is not chosen");
         self.batches += 1;
         if let Some(p) = self.probing {
             return p.e;

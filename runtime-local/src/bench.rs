@@ -177,8 +177,8 @@ struct Sink {
     /// Requests logged since the last checkpoint.
     since_checkpoint: usize,
     line: u64,
-    /// Durable batches not yet known durable: (log sequence number, first request index,
-    /// requests, when the batch was submitted or its first request arrived).
+    /// Durable batches not yet answered: (log sequence number, first request index,
+    /// requests).
     pending: VecDeque<(u64, usize, usize)>,
     /// Checkpoint cadence in requests.
     every: usize,

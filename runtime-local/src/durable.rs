@@ -153,7 +153,8 @@ pub struct Log {
     /// Under light load batches hold a request or two, and a syscall per record cost the log
     /// thread a large share of a core that the executor could use.
     unwritten: Vec<u8>,
-    /// Written records not yet synced.
+    /// Records written (buffered or in the file) and not yet synced. Not the same as a
+    /// non-empty `unwritten`: after a failed fsync the records are in the file, unsynced.
     dirty: bool,
 }
 

@@ -307,12 +307,16 @@ impl<'a, 'p> Ctx<'a, 'p> {
         let mut overlay = std::mem::take(&mut self.s.overlay);
         for mut e in overlay.drain(..) {
             if r.is_ok() && (e.dirty != 0 || e.aliased) {
-                e.thaw_rest(|ty, key| view_get(store, local, ty, key));
+                // the touched state, looked up once, when a frozen field or the check below
+                // needs it
+                let old = (e.lazy != 0 || e.dirty == 0)
+                    .then(|| view_get(store, local, e.ty, &e.key))
+                    .flatten();
+                e.thaw_rest(|_, _| old);
                 let st = freeze_state(&e.state);
                 // a container was read but maybe not changed: then it is not a write (this
                 // keeps read-only methods over list/dict fields conflict-free in a batch)
-                let unchanged = e.dirty == 0
-                    && view_get(store, local, e.ty, &e.key).is_some_and(|old| same_state(old, &st));
+                let unchanged = e.dirty == 0 && old.is_some_and(|old| same_state(old, &st));
                 if !unchanged {
                     fx.writes.push((e.ty, e.key.clone(), st));
                 }
