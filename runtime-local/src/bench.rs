@@ -18,7 +18,7 @@
 //!   queueing is included. The table shows the run at ½ of peak, the notes the whole sweep.
 //! * Baselines in the same run: a `HashMap` loop doing the same updates (the physical limit),
 //!   the CPython oracle (`python3 -m stent.oracle`, load-subtracted) and, for durable rows, the
-//!   device's own `fdatasync` latency (`bench_workload::fsync_baseline`).
+//!   device's own `fdatasync` latency, appending and overwriting (`bench_workload::fsync_baseline`).
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -59,6 +59,9 @@ pub struct Options {
     /// Open-loop offered rates, as fractions of the row's closed-loop peak (each row runs
     /// all; the table shows the one nearest ½).
     pub open_loop: Vec<f64>,
+    /// Open-loop offered rates in requests/s, instead of `open_loop`'s fractions (to compare
+    /// builds at the same load when their peaks differ by noise).
+    pub open_rates: Vec<f64>,
     /// Closed-loop runs per row; the row shows the median one (on a shared machine, runs of
     /// the same binary differ by up to 1.5x).
     pub repeat: usize,
@@ -79,6 +82,7 @@ impl Options {
             oracle: true,
             checkpoint_every: CHECKPOINT_EVERY,
             open_loop: vec![0.25, 0.5, 0.75, 0.9, 1.0],
+            open_rates: Vec::new(),
             repeat: 3,
         }
     }
@@ -98,10 +102,12 @@ impl Options {
 const HELP: &str =
     "stent bench [--quick] [--root DIR] [--workloads a,b,t,hotel] [--keys 10000,1000000]
             [--zipf 0,0.99] [--workers 1,2] [--durable off,on] [--requests N] [--no-oracle]
-            [--checkpoint-every BATCHES] [--open-loop 0.25,0.5,0.75,0.9,1] [--repeat N]
+            [--checkpoint-every BATCHES] [--open-loop 0.25,0.5,0.75,0.9,1] [--open-rate R1,R2]
+            [--repeat N]
 Runs the local engine's benchmark suite from the repository root (examples/, python/, tests/gen/)
 and prints one table row per configuration (the median of --repeat closed-loop runs: 3, or 1
-with --quick). Build with --release for meaningful figures.";
+with --quick). --open-loop offers fractions of each row's peak; --open-rate fixed rates in
+requests/s instead. Build with --release for meaningful figures.";
 
 fn list<T>(v: &str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
     v.split(',')
@@ -131,6 +137,9 @@ pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             "--no-oracle" => o.oracle = false,
             "--open-loop" => {
                 o.open_loop = list(&val()?, |x| x.parse().ok().filter(|f: &f64| *f > 0.0))?
+            }
+            "--open-rate" => {
+                o.open_rates = list(&val()?, |x| x.parse().ok().filter(|r: &f64| *r > 0.0))?
             }
             "--repeat" => {
                 o.repeat = val()?
@@ -192,8 +201,7 @@ impl Sink {
         let log = match dir {
             None => None,
             Some(d) => {
-                let _ = std::fs::remove_dir_all(&d);
-                std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+                fresh_state_dir(&d)?;
                 let log = Log::open(&d, 0).map_err(|e| e.to_string())?.0;
                 Some((d.clone(), LogThread::new(log)))
             }
@@ -303,6 +311,20 @@ impl Sink {
         }
         self.ck.finish().map_err(|e| e.to_string())
     }
+}
+
+/// Empties `dir` for a run but keeps the free log segments the previous run left (a long-running
+/// service reuses covered segments: see segments.rs), so that a run measures the log's steady
+/// state and not the first checkpoint interval of a new state dir.
+fn fresh_state_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    for e in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
+        let e = e.map_err(|e| e.to_string())?;
+        if !e.file_name().to_string_lossy().starts_with("free-") {
+            std::fs::remove_file(e.path()).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// Closed loop: the client keeps one batch executing (plus, with durability, the previous
@@ -535,18 +557,20 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
         "p99 ms"
     );
     if o.durable.contains(&true) {
-        notes.push(match wl::fsync_baseline(tmp, 32 << 10, 0.5) {
-            Ok(((p50, p99, max), n)) => format!(
-                "device floor for durable rows: fdatasync after a 32 KiB append p50 {:.3} p99 \
-                 {:.3} max {:.3} ms ({n} syncs in {}); a request waits for the fsync in \
-                 progress, then its own",
-                p50 * 1e3,
-                p99 * 1e3,
-                max * 1e3,
-                tmp.display()
-            ),
-            Err(e) => format!("device floor not measured: {e}"),
-        });
+        for (overwrite, what) in [(false, "a 32 KiB append"), (true, "a 32 KiB overwrite")] {
+            notes.push(match wl::fsync_baseline(tmp, 32 << 10, 0.5, overwrite) {
+                Ok(((p50, p99, max), n)) => format!(
+                    "device floor for durable rows: fdatasync after {what} p50 {:.3} p99 {:.3} \
+                     max {:.3} ms ({n} syncs in {}); a request waits for the fsync in \
+                     progress, then its own (reused log segments are overwritten)",
+                    p50 * 1e3,
+                    p99 * 1e3,
+                    max * 1e3,
+                    tmp.display()
+                ),
+                Err(e) => format!("device floor not measured: {e}"),
+            });
+        }
     }
     eprintln!("{header}");
     for &kind in &o.kinds {
@@ -645,8 +669,18 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         let run = runs.swap_remove(runs.len() / 2);
                         // open loop at each fraction of this row's peak, up to saturation
                         let mut sweep = Vec::new();
-                        for &f in &o.open_loop {
-                            let r = run.throughput * f;
+                        let offered: Vec<(f64, f64)> = if o.open_rates.is_empty() {
+                            o.open_loop
+                                .iter()
+                                .map(|f| (*f, run.throughput * f))
+                                .collect()
+                        } else {
+                            o.open_rates
+                                .iter()
+                                .map(|r| (r / run.throughput, *r))
+                                .collect()
+                        };
+                        for (f, r) in offered {
                             let n = (r as usize).max(1000).min(timed.len());
                             let (t, d) = (&timed[..n], dir.clone());
                             sweep.push((f, r, open_loop(&mut engine, t, workers, d, every, r)?));

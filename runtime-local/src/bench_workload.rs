@@ -183,22 +183,36 @@ pub fn hashmap_baseline(keys: usize, ops: &[Op]) -> f64 {
 }
 
 /// The durable rows' floor, measured on the device the state dir is on: the latency of
-/// `fdatasync` after appending `bytes` (about what one group commit writes at half load), for
-/// `secs` seconds in a file under `dir`. Returns (p50, p99, max) in seconds and the count. With
-/// group commit a request waits for the fsync in progress and then for its own, so its p99 is
-/// bounded below by about this p99.
+/// `fdatasync` after writing `bytes` (about what one group commit writes at half load), for
+/// `secs` seconds in a file under `dir` — appended, or with `overwrite` written over blocks
+/// already written and synced (what a reused log segment does: no journal commit for a new
+/// size or new extents). Returns (p50, p99, max) in seconds and the count. With group commit a
+/// request waits for the fsync in progress and then for its own, so its p99 is bounded below
+/// by about this p99.
 pub fn fsync_baseline(
     dir: &Path,
     bytes: usize,
     secs: f64,
+    overwrite: bool,
 ) -> std::io::Result<((f64, f64, f64), usize)> {
-    use std::io::Write;
+    use std::io::{Seek, SeekFrom, Write};
+    const OVERWRITTEN: usize = 16 << 20;
     let path = dir.join("fsync-probe");
     let mut f = std::fs::File::create(&path)?;
     let buf: Vec<u8> = (0..bytes).map(|i| (i * 131 % 251) as u8).collect();
+    if overwrite {
+        for _ in 0..OVERWRITTEN / bytes {
+            f.write_all(&buf)?;
+        }
+        f.sync_all()?;
+        f.seek(SeekFrom::Start(0))?;
+    }
     let mut lat = Vec::new();
     let t0 = Instant::now();
     while lat.is_empty() || t0.elapsed().as_secs_f64() < secs {
+        if overwrite && (lat.len() + 1) * bytes > OVERWRITTEN {
+            f.seek(SeekFrom::Start(0))?;
+        }
         f.write_all(&buf)?;
         let t = Instant::now();
         f.sync_data()?;

@@ -13,9 +13,9 @@
 //!
 //! ```text
 //! manifest, program.pb          what the dir belongs to (bind_state_dir)
-//! requests-NNNNNNNNNN.log       log segment N (10 decimal digits, N >= 1), records appended:
-//!                               [len u32][crc32 u32][payload: next_line u64, n u32,
-//!                                n × (line u64, text bytes, result bytes)]
+//! requests-NNNNNNNNNN.log       log segment N (10 decimal digits, N >= 1); the record
+//!                               format is in `segments.rs`
+//! free-NNNNNNNNNN.log           a covered segment kept for reuse (`segments.rs`)
 //! requests.log                  a pre-rotation state dir's log: read as segment 0
 //! checkpoint                    "STCK" [version u32 = 2][crc32 u32][len u64][payload:
 //!                                next_line, results_len, requests, errors, first_segment
@@ -28,9 +28,9 @@
 //! table, not the data) and rotates the log to segment S+1; a background thread encodes the
 //! copy, waits until the records before the rotation are durable and their results written,
 //! fsyncs the results file, writes `checkpoint.tmp`, fsyncs it, renames it over `checkpoint`,
-//! fsyncs the directory, and only then deletes the segments before S+1. Crash windows: before
+//! fsyncs the directory, and only then frees the segments before S+1 (kept for reuse or deleted). Crash windows: before
 //! the rename, the old checkpoint and every segment after it are still there; after it, the
-//! new checkpoint names S+1 as its first segment, so recovery deletes any leftover earlier
+//! new checkpoint names S+1 as its first segment, so recovery frees any leftover earlier
 //! segment and skips nothing it needs (records covered by a checkpoint are skipped in any case,
 //! by line number). Segment S+1 is created (directory fsynced) only after segment S is synced,
 //! so the live segments are always consecutive: a gap is refused ([`RuntimeError::CorruptLog`]).
@@ -38,30 +38,22 @@
 //! segments after it are deleted with a warning (their requests are executed again); a
 //! checkpoint whose checksum fails is an error, never loaded.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::RuntimeError;
+pub use crate::segments::{
+    LOG_FILE, Log, LogRecord, LogScan, delete_segments_before, encode_record, list_segments,
+    scan_log, segment_path,
+};
 
-/// The log of a state dir written before rotation (segment 0; see [`segment_path`]).
-pub const LOG_FILE: &str = "requests.log";
 pub const CHECKPOINT_FILE: &str = "checkpoint";
 
-/// One durable batch: workload lines `first_line..next_line` and the results they produced.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogRecord {
-    /// The workload line number after the batch (1-based numbering; resume reads from here).
-    pub next_line: u64,
-    /// (line number, line text, result JSON line) for each non-blank line.
-    pub entries: Vec<(u64, String, String)>,
-}
-
-fn put_u32(b: &mut Vec<u8>, v: u32) {
+pub(crate) fn put_u32(b: &mut Vec<u8>, v: u32) {
     b.extend_from_slice(&v.to_le_bytes());
 }
-fn put_u64(b: &mut Vec<u8>, v: u64) {
+pub(crate) fn put_u64(b: &mut Vec<u8>, v: u64) {
     b.extend_from_slice(&v.to_le_bytes());
 }
 pub fn put_bytes(b: &mut Vec<u8>, s: &[u8]) {
@@ -103,361 +95,8 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// A log record straight from borrowed (line number, line, result) entries, with 8 bytes
-/// reserved in front for the frame header ([`Log::write_framed`] fills them in): the hot path
-/// copies each line and result once, into this buffer, instead of into a [`LogRecord`].
-pub fn encode_record<'a>(
-    next_line: u64,
-    n: usize,
-    entries: impl Iterator<Item = (u64, &'a str, &'a str)>,
-) -> Vec<u8> {
-    let mut p = Vec::with_capacity(8 + 12 + n * 160);
-    p.extend_from_slice(&[0; 8]);
-    put_u64(&mut p, next_line);
-    put_u32(&mut p, n as u32);
-    for (no, line, result) in entries {
-        put_u64(&mut p, no);
-        put_bytes(&mut p, line.as_bytes());
-        put_bytes(&mut p, result.as_bytes());
-    }
-    p
-}
-
-impl LogRecord {
-    /// With the 8 header bytes reserved, as [`encode_record`].
-    fn encode(&self) -> Vec<u8> {
-        let e = self
-            .entries
-            .iter()
-            .map(|(n, l, r)| (*n, l.as_str(), r.as_str()));
-        encode_record(self.next_line, self.entries.len(), e)
-    }
-    fn decode(p: &[u8]) -> Option<LogRecord> {
-        let mut c = Cursor { b: p, i: 0 };
-        let next_line = c.u64()?;
-        let n = c.u32()?;
-        let mut entries = Vec::new();
-        for _ in 0..n {
-            entries.push((c.u64()?, c.string()?, c.string()?));
-        }
-        (c.i == p.len()).then_some(LogRecord { next_line, entries })
-    }
-}
-
-pub struct Log {
-    dir: PathBuf,
-    /// The segment appended to.
-    seg: u64,
-    file: File,
-    /// Framed records not yet handed to the file: written with one `write` at the next sync.
-    /// Under light load batches hold a request or two, and a syscall per record cost the log
-    /// thread a large share of a core that the executor could use.
-    unwritten: Vec<u8>,
-    /// Records written (buffered or in the file) and not yet synced. Not the same as a
-    /// non-empty `unwritten`: after a failed fsync the records are in the file, unsynced.
-    dirty: bool,
-}
-
-fn io(path: &Path, e: std::io::Error) -> RuntimeError {
+pub(crate) fn io(path: &Path, e: std::io::Error) -> RuntimeError {
     RuntimeError::Io(format!("{}: {e}", path.display()))
-}
-
-/// The file of log segment `n`: `requests-NNNNNNNNNN.log`, or for `n = 0` the single
-/// `requests.log` of a state dir written before log rotation (read as the first segment).
-pub fn segment_path(dir: &Path, n: u64) -> PathBuf {
-    if n == 0 {
-        dir.join(LOG_FILE)
-    } else {
-        dir.join(format!("requests-{n:010}.log"))
-    }
-}
-
-fn segment_number(name: &str) -> Option<u64> {
-    if name == LOG_FILE {
-        return Some(0);
-    }
-    let d = name.strip_prefix("requests-")?.strip_suffix(".log")?;
-    d.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
-    d.parse().ok()
-}
-
-/// The log segments in `dir`, in order.
-pub fn list_segments(dir: &Path) -> Result<Vec<u64>, RuntimeError> {
-    let mut v = Vec::new();
-    for e in fs::read_dir(dir).map_err(|e| io(dir, e))? {
-        let e = e.map_err(|e| io(dir, e))?;
-        if let Some(n) = e.file_name().to_str().and_then(segment_number) {
-            v.push(n);
-        }
-    }
-    v.sort_unstable();
-    Ok(v)
-}
-
-/// How a covered segment is deleted while the log is live: unlinking a large file frees all its
-/// blocks in one go, and on ext4 that held the journal long enough to stall the live segment's
-/// fsync by ~10 ms for a 34 MB segment (the bench's p99 at half load went from ~3 to ~15 ms
-/// whenever a checkpoint fell in its window). Shrinking it in steps with a pause between them
-/// lets the log's commits through; measured alone, the longest concurrent fsync fell from
-/// 9-12 ms to 2-3 ms.
-const RETIRE_STEP: u64 = 4 << 20;
-const RETIRE_PAUSE: Duration = Duration::from_millis(2);
-
-/// Deletes a covered segment in [`RETIRE_STEP`] truncations, then unlinks it. A crash midway
-/// leaves a shortened segment below the checkpoint's first one, which no reader looks at and
-/// [`Log::open`] deletes.
-fn retire_segment(path: &Path) -> Result<(), RuntimeError> {
-    let f = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(|e| io(path, e))?;
-    let mut len = f.metadata().map_err(|e| io(path, e))?.len();
-    while len > RETIRE_STEP {
-        len -= RETIRE_STEP;
-        f.set_len(len).map_err(|e| io(path, e))?;
-        std::thread::sleep(RETIRE_PAUSE);
-    }
-    drop(f);
-    fs::remove_file(path).map_err(|e| io(path, e))
-}
-
-/// Deletes the segments before `first` (covered by a durable checkpoint), then syncs the dir.
-pub fn delete_segments_before(dir: &Path, first: u64) -> Result<(), RuntimeError> {
-    let old: Vec<u64> = list_segments(dir)?
-        .into_iter()
-        .filter(|n| *n < first)
-        .collect();
-    for n in &old {
-        retire_segment(&segment_path(dir, *n))?;
-    }
-    if !old.is_empty() {
-        sync_dir(dir);
-    }
-    Ok(())
-}
-
-/// The intact records at the start of a segment's bytes, and their length in bytes.
-fn parse_records(buf: &[u8]) -> (Vec<LogRecord>, usize) {
-    let mut records = Vec::new();
-    let mut c = Cursor { b: buf, i: 0 };
-    let mut good = 0usize;
-    while c.i < buf.len() {
-        let rec = (|| {
-            let len = c.u32()? as usize;
-            let crc = c.u32()?;
-            let payload = c.take(len)?;
-            (crc32fast::hash(payload) == crc).then_some(())?;
-            LogRecord::decode(payload)
-        })();
-        match rec {
-            Some(r) => {
-                records.push(r);
-                good = c.i;
-            }
-            None => break,
-        }
-    }
-    (records, good)
-}
-
-/// What the log holds from segment `first` on (segments before it are covered by the
-/// checkpoint): the intact records in order, the segments read, and where the first damage is.
-pub struct LogScan {
-    pub records: Vec<LogRecord>,
-    /// (segment, intact bytes, file bytes) of each segment read; reading stops at the first
-    /// damaged one.
-    segments: Vec<(u64, usize, usize)>,
-    /// Segments after the damaged one (their records follow the damage and are dropped).
-    after_damage: Vec<u64>,
-}
-
-/// Reads the log from segment `first` on without changing anything. A gap in the segment
-/// numbers is [`RuntimeError::CorruptLog`]: acknowledged records would be missing.
-pub fn scan_log(dir: &Path, first: u64) -> Result<LogScan, RuntimeError> {
-    let live: Vec<u64> = list_segments(dir)?
-        .into_iter()
-        .filter(|n| *n >= first)
-        .collect();
-    // Segments are created in order (n + 1 only after n is durable) and deleted only below a
-    // durable checkpoint's first segment, so the live ones are consecutive from `first` (from 0
-    // or 1 without a checkpoint). Empty is fine: a crash before the first segment was created.
-    let want = if first == 0 {
-        live.first().map(|n| (*n).min(1))
-    } else {
-        Some(first)
-    };
-    for (expect, n) in (want.unwrap_or(0)..).zip(&live) {
-        if *n != expect {
-            return Err(RuntimeError::CorruptLog(format!(
-                "{} is missing (found {}): acknowledged requests may be lost",
-                segment_path(dir, expect).display(),
-                segment_path(dir, *n).display()
-            )));
-        }
-    }
-    let mut scan = LogScan {
-        records: Vec::new(),
-        segments: Vec::new(),
-        after_damage: Vec::new(),
-    };
-    for (i, n) in live.iter().enumerate() {
-        let path = segment_path(dir, *n);
-        let buf = fs::read(&path).map_err(|e| io(&path, e))?;
-        let (records, good) = parse_records(&buf);
-        scan.records.extend(records);
-        scan.segments.push((*n, good, buf.len()));
-        if good < buf.len() {
-            scan.after_damage = live[i + 1..].to_vec();
-            break;
-        }
-    }
-    Ok(scan)
-}
-
-impl Log {
-    /// Opens the log for recovery, returning the intact records from segment `first` on (the
-    /// checkpoint's first uncovered segment; 0 without a checkpoint). Segments before `first`
-    /// are leftovers of a crash between a checkpoint and their deletion, and are deleted. A torn
-    /// or corrupt record is truncated with a warning on stderr, and the segments after it are
-    /// deleted with a warning. Appends go to the last remaining segment (created if none).
-    pub fn open(dir: &Path, first: u64) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
-        delete_segments_before(dir, first)?;
-        let scan = scan_log(dir, first)?;
-        if let Some(&(n, good, len)) = scan.segments.last().filter(|s| s.1 < s.2) {
-            // Dropping intact records after a corrupt one is safe, not just convenient: the
-            // manifest guarantees the workload is unchanged and execution is deterministic, so
-            // the dropped batches are executed again and give byte-identical results (which
-            // recovery re-writes after truncating the results file to the checkpoint's length).
-            let path = segment_path(dir, n);
-            let buf = fs::read(&path).map_err(|e| io(&path, e))?;
-            let what = if tail_is_torn(&buf[good..]) && scan.after_damage.is_empty() {
-                "a torn log tail (a crash during an append)"
-            } else {
-                "a corrupt log record (checksum mismatch); the requests after it are executed again"
-            };
-            eprintln!(
-                "warning: {}: truncating {what} at byte {good} ({} bytes dropped)",
-                path.display(),
-                len - good
-            );
-            let f = OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .map_err(|e| io(&path, e))?;
-            f.set_len(good as u64).map_err(|e| io(&path, e))?;
-            f.sync_all().map_err(|e| io(&path, e))?;
-            for m in &scan.after_damage {
-                let p = segment_path(dir, *m);
-                let bytes = fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
-                eprintln!(
-                    "warning: {}: removing a log segment that follows the damaged {} ({bytes} \
-                     bytes); its requests are executed again",
-                    p.display(),
-                    path.display()
-                );
-                fs::remove_file(&p).map_err(|e| io(&p, e))?;
-            }
-            sync_dir(dir);
-        }
-        let log = match scan.segments.last() {
-            Some(&(n, _, _)) => {
-                let path = segment_path(dir, n);
-                let file = OpenOptions::new()
-                    .append(true)
-                    .open(&path)
-                    .map_err(|e| io(&path, e))?;
-                Log {
-                    dir: dir.to_path_buf(),
-                    seg: n,
-                    file,
-                    unwritten: Vec::new(),
-                    dirty: false,
-                }
-            }
-            None => Log::create(dir, first.max(1))?,
-        };
-        Ok((log, scan.records))
-    }
-
-    /// Creates segment `n` (its directory entry durable before any record in it is
-    /// acknowledged).
-    fn create(dir: &Path, n: u64) -> Result<Log, RuntimeError> {
-        let path = segment_path(dir, n);
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
-        sync_dir(dir);
-        Ok(Log {
-            dir: dir.to_path_buf(),
-            seg: n,
-            file,
-            unwritten: Vec::new(),
-            dirty: false,
-        })
-    }
-
-    /// The segment appended to.
-    pub fn segment(&self) -> u64 {
-        self.seg
-    }
-
-    /// Syncs this segment and continues in a new one; its number. Records before the rotation
-    /// stay in the older segments until a checkpoint covering them is durable.
-    pub fn rotate(&mut self) -> Result<u64, RuntimeError> {
-        self.sync()?;
-        *self = Log::create(&self.dir, self.seg + 1)?;
-        Ok(self.seg)
-    }
-
-    /// Appends a record and fsyncs (one fsync per batch: group commit).
-    pub fn append(&mut self, rec: &LogRecord) -> Result<(), RuntimeError> {
-        self.write(rec);
-        self.sync()
-    }
-
-    /// Appends a record from [`encode_record`] without syncing (see [`Self::sync`]).
-    pub fn write_framed(&mut self, mut b: Vec<u8>) {
-        let len = (b.len() - 8) as u32;
-        let crc = crc32fast::hash(&b[8..]);
-        b[..4].copy_from_slice(&len.to_le_bytes());
-        b[4..8].copy_from_slice(&crc.to_le_bytes());
-        self.dirty = true;
-        if self.unwritten.is_empty() {
-            self.unwritten = b; // a large batch's record is not copied
-        } else {
-            self.unwritten.extend_from_slice(&b);
-        }
-    }
-
-    /// Appends a record without syncing (see [`Self::sync`]).
-    pub fn write(&mut self, rec: &LogRecord) {
-        self.write_framed(rec.encode())
-    }
-
-    /// Makes every written record durable.
-    pub fn sync(&mut self) -> Result<(), RuntimeError> {
-        if !self.dirty {
-            return Ok(());
-        }
-        let e = |e| RuntimeError::Io(format!("log: {e}"));
-        self.file.write_all(&self.unwritten).map_err(e)?;
-        self.unwritten.clear();
-        self.file.sync_data().map_err(e)?;
-        self.dirty = false;
-        Ok(())
-    }
-}
-
-/// Whether the bytes after the last intact record are a single record cut short (what a crash
-/// during an append leaves) rather than a complete record that fails its checksum.
-fn tail_is_torn(rest: &[u8]) -> bool {
-    let mut c = Cursor { b: rest, i: 0 };
-    match (c.u32(), c.u32()) {
-        (Some(len), Some(_)) => (len as usize) > rest.len() - 8,
-        _ => true,
-    }
 }
 
 /// What a checkpoint holds besides the engine state.
@@ -612,7 +251,7 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), RuntimeError
     Ok(())
 }
 
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
@@ -724,107 +363,6 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
-    }
-
-    fn rec(next_line: u64) -> LogRecord {
-        LogRecord {
-            next_line,
-            entries: vec![(next_line - 1, "{}".into(), "{\"id\": 1}".into())],
-        }
-    }
-
-    #[test]
-    fn log_roundtrip_and_torn_tail() {
-        let dir = scratch("log");
-        {
-            let (mut log, recs) = Log::open(&dir, 0).unwrap();
-            assert!(recs.is_empty());
-            log.append(&rec(3)).unwrap();
-            log.append(&rec(3)).unwrap();
-        }
-        let path = segment_path(&dir, 1);
-        let len = fs::metadata(&path).unwrap().len();
-        let f = OpenOptions::new().write(true).open(&path).unwrap();
-        f.set_len(len - 3).unwrap();
-        let (_, recs) = Log::open(&dir, 0).unwrap();
-        assert_eq!(recs, vec![rec(3)]);
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn rotated_segments_are_read_in_order_and_covered_ones_deleted() {
-        let dir = scratch("segments");
-        {
-            let (mut log, _) = Log::open(&dir, 0).unwrap();
-            log.append(&rec(2)).unwrap();
-            assert_eq!(log.rotate().unwrap(), 2);
-            log.append(&rec(3)).unwrap();
-            assert_eq!(log.rotate().unwrap(), 3);
-            log.append(&rec(4)).unwrap();
-        }
-        assert_eq!(list_segments(&dir).unwrap(), vec![1, 2, 3]);
-        let (_, recs) = Log::open(&dir, 0).unwrap();
-        assert_eq!(recs, vec![rec(2), rec(3), rec(4)]);
-        // a checkpoint whose first segment is 3 covers 1 and 2: leftovers are deleted
-        let (log, recs) = Log::open(&dir, 3).unwrap();
-        assert_eq!((recs, log.segment()), (vec![rec(4)], 3));
-        assert_eq!(list_segments(&dir).unwrap(), vec![3]);
-        // a checkpoint naming a segment not yet created (crash before the rotation's file)
-        drop(log);
-        let (log, recs) = Log::open(&dir, 4).unwrap();
-        assert_eq!((recs.len(), log.segment()), (0, 4));
-        assert_eq!(list_segments(&dir).unwrap(), vec![4]);
-        // a gap is refused
-        fs::write(segment_path(&dir, 6), b"").unwrap();
-        assert!(matches!(
-            Log::open(&dir, 4),
-            Err(RuntimeError::CorruptLog(_))
-        ));
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    /// A covered segment larger than a truncation step is retired in steps and then gone; a
-    /// half-retired one (a crash between the steps) is only ever below the checkpoint's first
-    /// segment, and opening the log deletes it without reading it.
-    #[test]
-    fn large_covered_segments_are_retired() {
-        let dir = scratch("retire");
-        {
-            let (mut log, _) = Log::open(&dir, 0).unwrap();
-            log.append(&rec(2)).unwrap();
-            log.rotate().unwrap();
-            log.append(&rec(3)).unwrap();
-        }
-        let big = segment_path(&dir, 1);
-        let f = OpenOptions::new().write(true).open(&big).unwrap();
-        f.set_len(2 * RETIRE_STEP + 5).unwrap();
-        drop(f);
-        delete_segments_before(&dir, 2).unwrap();
-        assert_eq!(list_segments(&dir).unwrap(), vec![2]);
-        // a crash midway: segment 1 shortened to garbage, segment 2 intact
-        fs::write(&big, [7u8; 100]).unwrap();
-        let (_, recs) = Log::open(&dir, 2).unwrap();
-        assert_eq!(recs, vec![rec(3)]);
-        assert_eq!(list_segments(&dir).unwrap(), vec![2]);
-        let _ = fs::remove_dir_all(&dir);
-    }
-
-    /// Records are buffered until a sync (one `write` per group commit): nothing unsynced is
-    /// in the file, and every record written before a sync is.
-    #[test]
-    fn records_reach_the_file_at_the_sync() {
-        let dir = scratch("buffered");
-        let (mut log, _) = Log::open(&dir, 0).unwrap();
-        log.write(&rec(2));
-        log.write(&rec(3));
-        let path = segment_path(&dir, 1);
-        assert_eq!(fs::metadata(&path).unwrap().len(), 0);
-        log.sync().unwrap();
-        log.write(&rec(4));
-        drop(log); // never synced: never acknowledged, may be lost
-        let (_, recs) = Log::open(&dir, 0).unwrap();
-        assert_eq!(recs, vec![rec(2), rec(3)]);
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod parallel;
 pub mod pipeline;
 pub mod pipelined;
 pub mod request;
+pub mod segments;
 pub mod snapshot;
 pub mod store;
 pub mod value;

@@ -253,16 +253,43 @@ pub fn state_entries(path: &Path) -> Vec<(String, Value, Value)> {
     }
 }
 
-/// Complete records and leftover bytes of a log (format `[len u32][crc32 u32][payload]`, see
-/// durable.rs); checksums are not checked.
-pub fn scan_log(path: &Path) -> (usize, usize) {
-    record_offsets(&std::fs::read(path).unwrap_or_default()).1
+/// The segment number in the header of a current-format log segment ("STLG" [version u32]
+/// [segment u64], see segments.rs); None for the earlier, headerless format.
+pub fn segment_header(b: &[u8]) -> Option<u64> {
+    (b.len() >= 16 && b.starts_with(b"STLG"))
+        .then(|| u64::from_le_bytes(b[8..16].try_into().unwrap()))
 }
 
-/// Start offsets of the complete records of a log, and (records, leftover bytes).
+/// The segment number in a segment file's name (`requests.log` is 0).
+pub fn segment_number(path: &Path) -> u64 {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    name.strip_prefix("requests-")
+        .and_then(|n| n.strip_suffix(".log"))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// Complete records and leftover bytes of a log segment (frames `[len u32][crc32 u32]
+/// [payload]` after the header, up to the all-zero end marker; see segments.rs); checksums are
+/// not checked. A reused segment not yet rewritten (its header names its previous number)
+/// holds nothing.
+pub fn scan_log(path: &Path) -> (usize, usize) {
+    let b = std::fs::read(path).unwrap_or_default();
+    match segment_header(&b) {
+        Some(n) if n != segment_number(path) => (0, 0),
+        _ => record_offsets(&b).1,
+    }
+}
+
+/// Start offsets of the complete records of a log segment, and (records, leftover bytes: a
+/// record cut short, not the stale bytes after the end marker).
 pub fn record_offsets(b: &[u8]) -> (Vec<usize>, (usize, usize)) {
-    let (mut i, mut starts) = (0usize, Vec::new());
+    let current = segment_header(b).is_some();
+    let (mut i, mut starts) = (if current { 16 } else { 0 }, Vec::new());
     while i + 8 <= b.len() {
+        if current && b[i..i + 8] == [0; 8] {
+            let n = starts.len();
+            return (starts, (n, 0));
+        }
         let len = u32::from_le_bytes(b[i..i + 4].try_into().unwrap()) as usize;
         if i + 8 + len > b.len() {
             break;
@@ -272,6 +299,41 @@ pub fn record_offsets(b: &[u8]) -> (Vec<usize>, (usize, usize)) {
     }
     let n = starts.len();
     (starts, (n, b.len() - i))
+}
+
+/// The records of a current-format segment rewritten as records of segment `seg` (header and
+/// checksums: a record's checksum covers its segment number), with the end marker after them.
+pub fn reframe(b: &[u8], seg: u64) -> Vec<u8> {
+    let mut out = b"STLG".to_vec();
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&seg.to_le_bytes());
+    for s in record_offsets(b).0 {
+        out.extend_from_slice(&frame(&b[s..], |p| {
+            stent_runtime_local::segments::record_crc(seg, p)
+        }));
+    }
+    out.extend_from_slice(&[0; 8]);
+    out
+}
+
+/// The records of a current-format segment in the earlier format (no header, a checksum of the
+/// payload alone, no end marker).
+pub fn to_earlier_format(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for s in record_offsets(b).0 {
+        out.extend_from_slice(&frame(&b[s..], crc32fast::hash));
+    }
+    out
+}
+
+/// The record at the start of `b`, its checksum recomputed with `crc`.
+fn frame(b: &[u8], crc: impl Fn(&[u8]) -> u32) -> Vec<u8> {
+    let len = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+    let payload = &b[8..8 + len];
+    let mut f = b[..4].to_vec();
+    f.extend_from_slice(&crc(payload).to_le_bytes());
+    f.extend_from_slice(payload);
+    f
 }
 
 /// The log segments of a state dir in order (`requests-NNNNNNNNNN.log`, after a pre-rotation
