@@ -62,6 +62,9 @@ pub struct Options {
     /// Open-loop offered rates in requests/s, instead of `open_loop`'s fractions (to compare
     /// builds at the same load when their peaks differ by noise).
     pub open_rates: Vec<f64>,
+    /// Seconds of arrivals per open-loop run (capped by the requests generated): a p99 over
+    /// one second is the worst ~10 ms of that second.
+    pub open_seconds: f64,
     /// Closed-loop runs per row; the row shows the median one (on a shared machine, runs of
     /// the same binary differ by up to 1.5x).
     pub repeat: usize,
@@ -83,6 +86,7 @@ impl Options {
             checkpoint_every: CHECKPOINT_EVERY,
             open_loop: vec![0.25, 0.5, 0.75, 0.9, 1.0],
             open_rates: Vec::new(),
+            open_seconds: 1.0,
             repeat: 3,
         }
     }
@@ -103,11 +107,12 @@ const HELP: &str =
     "stent bench [--quick] [--root DIR] [--workloads a,b,t,hotel] [--keys 10000,1000000]
             [--zipf 0,0.99] [--workers 1,2] [--durable off,on] [--requests N] [--no-oracle]
             [--checkpoint-every BATCHES] [--open-loop 0.25,0.5,0.75,0.9,1] [--open-rate R1,R2]
-            [--repeat N]
+            [--open-seconds S] [--repeat N]
 Runs the local engine's benchmark suite from the repository root (examples/, python/, tests/gen/)
 and prints one table row per configuration (the median of --repeat closed-loop runs: 3, or 1
 with --quick). --open-loop offers fractions of each row's peak; --open-rate fixed rates in
-requests/s instead. Build with --release for meaningful figures.";
+requests/s instead; each open-loop run offers --open-seconds of arrivals (default 1, capped by
+--requests). Build with --release for meaningful figures.";
 
 fn list<T>(v: &str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
     v.split(',')
@@ -140,6 +145,13 @@ pub fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
             }
             "--open-rate" => {
                 o.open_rates = list(&val()?, |x| x.parse().ok().filter(|r: &f64| *r > 0.0))?
+            }
+            "--open-seconds" => {
+                o.open_seconds = val()?
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0)
+                    .ok_or("bad --open-seconds")?
             }
             "--repeat" => {
                 o.repeat = val()?
@@ -681,7 +693,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                                 .collect()
                         };
                         for (f, r) in offered {
-                            let n = (r as usize).max(1000).min(timed.len());
+                            let n = ((r * o.open_seconds) as usize).max(1000).min(timed.len());
                             let (t, d) = (&timed[..n], dir.clone());
                             sweep.push((f, r, open_loop(&mut engine, t, workers, d, every, r)?));
                         }

@@ -486,6 +486,10 @@ impl Log {
     /// durable before any record in it is acknowledged).
     fn create(dir: &Path, n: u64) -> Result<Log, RuntimeError> {
         let path = segment_path(dir, n);
+        if path.exists() {
+            // what `create_new` refused before reuse: a rename would silently replace it
+            return Err(io(&path, std::io::ErrorKind::AlreadyExists.into()));
+        }
         let file = match free_segments(dir)?.first() {
             Some(f) => {
                 let from = free_path(dir, *f);
