@@ -276,7 +276,8 @@ fn parse_frames(
 /// Reads the bytes of segment `n` (see the module doc for both formats).
 fn read_segment(buf: &[u8], n: u64, path: &Path) -> Result<SegmentRead, RuntimeError> {
     let mut c = Cursor { b: buf, i: 0 };
-    let current = buf.is_empty() || buf.starts_with(SEGMENT_MAGIC);
+    // (a file shorter than the magic that starts like it: a header cut short)
+    let current = buf.starts_with(SEGMENT_MAGIC) || SEGMENT_MAGIC.starts_with(buf);
     if !current {
         let (records, clean) = parse_frames(&mut c, crc32fast::hash, false);
         let torn = {

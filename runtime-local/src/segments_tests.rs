@@ -234,3 +234,21 @@ fn records_reach_the_file_at_the_sync() {
     assert_eq!(recs, vec![rec(2), rec(3)]);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A crash as a segment's header was being written leaves a prefix of it: the segment is
+/// truncated (a torn tail) and appended to, not abandoned for a new one.
+#[test]
+fn a_header_cut_short_is_a_torn_tail_of_the_same_segment() {
+    for cut in [2, 9] {
+        let dir = scratch(&format!("short-header-{cut}"));
+        fs::write(segment_path(&dir, 1), &header(1)[..cut]).unwrap();
+        let (mut log, recs) = Log::open(&dir, 0).unwrap();
+        assert_eq!((recs.len(), log.segment()), (0, 1));
+        log.append(&rec(2)).unwrap();
+        drop(log);
+        let (log, recs) = Log::open(&dir, 0).unwrap();
+        assert_eq!((recs, log.segment()), (vec![rec(2)], 1));
+        assert_eq!(list_segments(&dir).unwrap(), vec![1]);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
