@@ -134,18 +134,26 @@ fn a_reused_segment_ends_at_its_end_marker() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// A crash right after a rotation renamed a free file: the segment still has the old header
-/// and records, and reads as empty; appending to it then works.
-#[test]
-fn a_reused_segment_not_written_yet_reads_as_empty() {
-    let dir = scratch("reuse-empty");
+/// Segment 1 (records 2 and 3) freed once a checkpoint covers it, segment 2 (record 4), then
+/// a rotation into segment 3: free segment 1 renamed, its header not yet rewritten.
+fn rotated_into_reused_segment(name: &str) -> (PathBuf, Log) {
+    let dir = scratch(name);
     let (mut log, _) = Log::open(&dir, 0).unwrap();
     log.append(&rec(2)).unwrap();
     log.append(&rec(3)).unwrap();
     log.rotate().unwrap();
     log.append(&rec(4)).unwrap();
     delete_segments_before(&dir, 2).unwrap();
-    log.rotate().unwrap(); // segment 3: free segment 1 renamed, its header not yet rewritten
+    assert_eq!(log.rotate().unwrap(), 3);
+    assert!(free_segments(&dir).unwrap().is_empty());
+    (dir, log)
+}
+
+/// A crash right after a rotation renamed a free file: the segment still has the old header
+/// and records, and reads as empty; appending to it then works.
+#[test]
+fn a_reused_segment_not_written_yet_reads_as_empty() {
+    let (dir, log) = rotated_into_reused_segment("reuse-empty");
     drop(log);
     let (mut log, recs) = Log::open(&dir, 2).unwrap();
     assert_eq!((recs, log.segment()), (vec![rec(4)], 3));
@@ -160,14 +168,7 @@ fn a_reused_segment_not_written_yet_reads_as_empty() {
 /// number) fails its checksum under the new one: the segment is cut there.
 #[test]
 fn a_stale_record_never_reads_as_part_of_the_new_segment() {
-    let dir = scratch("reuse-stale");
-    let (mut log, _) = Log::open(&dir, 0).unwrap();
-    log.append(&rec(2)).unwrap();
-    log.append(&rec(3)).unwrap();
-    log.rotate().unwrap();
-    log.append(&rec(4)).unwrap();
-    delete_segments_before(&dir, 2).unwrap();
-    log.rotate().unwrap();
+    let (dir, mut log) = rotated_into_reused_segment("reuse-stale");
     log.append(&rec(2)).unwrap(); // the same length as the stale first record
     drop(log);
     let path = segment_path(&dir, 3);
