@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use stent_ir::v1::Program;
 
 use crate::adaptive::Executor;
-use crate::bench_workload::{self as wl, Kind};
+use crate::bench_workload::{self as wl, Kind, pct};
 use crate::checkpointer::Checkpointer;
 use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
@@ -183,14 +183,6 @@ pub struct Run {
     pub checkpoint_stalls: Vec<Duration>,
     /// Background checkpoints: (encode, start to durable) of each.
     pub checkpoint_background: Vec<(Duration, Duration)>,
-}
-
-fn pct(sorted: &[u64], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    Duration::from_nanos(sorted[i])
 }
 
 struct Sink {
@@ -572,12 +564,12 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
         for (overwrite, what) in [(false, "a 32 KiB append"), (true, "a 32 KiB overwrite")] {
             notes.push(match wl::fsync_baseline(tmp, 32 << 10, 0.5, overwrite) {
                 Ok(((p50, p99, max), n)) => format!(
-                    "device floor for durable rows: fdatasync after {what} p50 {:.3} p99 {:.3} \
-                     max {:.3} ms ({n} syncs in {}); a request waits for the fsync in \
-                     progress, then its own (reused log segments are overwritten)",
-                    p50 * 1e3,
-                    p99 * 1e3,
-                    max * 1e3,
+                    "device floor for durable rows: fdatasync after {what} p50 {} p99 {} max \
+                     {} ms ({n} syncs in {}); a request waits for the fsync in progress, then \
+                     its own (reused log segments are overwritten)",
+                    ms(p50),
+                    ms(p99),
+                    ms(max),
                     tmp.display()
                 ),
                 Err(e) => format!("device floor not measured: {e}"),

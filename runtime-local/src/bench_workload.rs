@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -182,47 +182,55 @@ pub fn hashmap_baseline(keys: usize, ops: &[Op]) -> f64 {
     rates[1]
 }
 
+/// The `p` quantile of sorted nanosecond samples (zero for none).
+pub(crate) fn pct(sorted: &[u64], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    Duration::from_nanos(sorted[i])
+}
+
 /// The durable rows' floor, measured on the device the state dir is on: the latency of
 /// `fdatasync` after writing `bytes` (about what one group commit writes at half load), for
 /// `secs` seconds in a file under `dir` — appended, or with `overwrite` written over blocks
-/// already written and synced (what a reused log segment does: no journal commit for a new
-/// size or new extents). Returns (p50, p99, max) in seconds and the count. With group commit a
-/// request waits for the fsync in progress and then for its own, so its p99 is bounded below
-/// by about this p99.
+/// already written and synced, cycling through 16 MiB (what a reused log segment does: no
+/// journal commit for a new size or new extents). Returns (p50, p99, max) and the count. With
+/// group commit a request waits for the fsync in progress and then for its own, so its p99 is
+/// bounded below by about this p99.
 pub fn fsync_baseline(
     dir: &Path,
     bytes: usize,
     secs: f64,
     overwrite: bool,
-) -> std::io::Result<((f64, f64, f64), usize)> {
+) -> std::io::Result<((Duration, Duration, Duration), usize)> {
     use std::io::{Seek, SeekFrom, Write};
-    const OVERWRITTEN: usize = 16 << 20;
+    let per_pass = (16 << 20) / bytes;
     let path = dir.join("fsync-probe");
     let mut f = std::fs::File::create(&path)?;
     let buf: Vec<u8> = (0..bytes).map(|i| (i * 131 % 251) as u8).collect();
     if overwrite {
-        for _ in 0..OVERWRITTEN / bytes {
+        for _ in 0..per_pass {
             f.write_all(&buf)?;
         }
         f.sync_all()?;
-        f.seek(SeekFrom::Start(0))?;
     }
     let mut lat = Vec::new();
     let t0 = Instant::now();
     while lat.is_empty() || t0.elapsed().as_secs_f64() < secs {
-        if overwrite && (lat.len() + 1) * bytes > OVERWRITTEN {
+        if overwrite && lat.len() % per_pass == 0 {
             f.seek(SeekFrom::Start(0))?;
         }
         f.write_all(&buf)?;
         let t = Instant::now();
         f.sync_data()?;
-        lat.push(t.elapsed().as_secs_f64());
+        lat.push(t.elapsed().as_nanos() as u64);
     }
     drop(f);
     std::fs::remove_file(&path)?;
-    lat.sort_by(f64::total_cmp);
-    let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
-    Ok(((at(0.5), at(0.99), at(1.0)), lat.len()))
+    lat.sort_unstable();
+    let n = lat.len();
+    Ok(((pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0)), n))
 }
 
 /// The hotel workload from the project's generator: (load lines, timed lines). The load phase

@@ -91,7 +91,7 @@ impl Checkpointer {
                 failpoint("checkpoint-tmp-written")
             })?;
             failpoint("checkpoint-renamed");
-            durable::delete_segments_before(&dir, meta.first_segment)?;
+            durable::release_segments_before(&dir, meta.first_segment)?;
             Ok(Timing {
                 encode,
                 total: t0.elapsed(),

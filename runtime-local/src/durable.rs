@@ -44,7 +44,7 @@ use std::path::{Path, PathBuf};
 
 use crate::RuntimeError;
 pub use crate::segments::{
-    LOG_FILE, Log, LogRecord, LogScan, delete_segments_before, encode_record, list_segments,
+    LOG_FILE, Log, LogRecord, LogScan, encode_record, list_segments, release_segments_before,
     scan_log, segment_path,
 };
 

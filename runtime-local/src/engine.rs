@@ -701,16 +701,17 @@ pub fn execute_serial<'p>(
     for mut e in overlay.drain(..) {
         if r.is_ok() && (e.dirty != 0 || e.aliased) {
             let partial = only_scalars_assigned(&e);
-            if !partial {
-                // a full freeze below: it needs every field
-                e.thaw_rest(|ty, key| store.get(ty, key));
-            }
             match store.maps[e.ty].get_mut(&e.key) {
                 Some(cur) if partial => freeze_assigned(cur, &e.state, e.dirty),
-                Some(cur) => match Arc::get_mut(cur) {
-                    Some(dst) if dst.len() == e.state.len() => freeze_into(dst, &e.state),
-                    _ => *cur = freeze_state(&e.state),
-                },
+                Some(cur) => {
+                    // a full freeze: it needs every field, the frozen ones from `cur`
+                    e.thaw_rest(|_, _| Some(&*cur));
+                    match Arc::get_mut(cur) {
+                        Some(dst) if dst.len() == e.state.len() => freeze_into(dst, &e.state),
+                        _ => *cur = freeze_state(&e.state),
+                    }
+                }
+                // created by this request: nothing was left frozen
                 None => store.insert(e.ty, e.key, freeze_state(&e.state)),
             }
         }

@@ -206,7 +206,7 @@ fn has_header(path: &Path) -> bool {
 
 /// Frees the segments before `first` (covered by a durable checkpoint): kept for reuse up to
 /// [`FREE_SEGMENTS`] free files, deleted beyond that; then syncs the dir.
-pub fn delete_segments_before(dir: &Path, first: u64) -> Result<(), RuntimeError> {
+pub fn release_segments_before(dir: &Path, first: u64) -> Result<(), RuntimeError> {
     let old: Vec<u64> = list_segments(dir)?
         .into_iter()
         .filter(|n| *n < first)
@@ -416,7 +416,7 @@ impl Log {
     /// are deleted with a warning. Appends go to the last remaining segment (a new one if
     /// there is none, or if it is in the earlier format).
     pub fn open(dir: &Path, first: u64) -> Result<(Log, Vec<LogRecord>), RuntimeError> {
-        delete_segments_before(dir, first)?;
+        release_segments_before(dir, first)?;
         let scan = scan_log(dir, first)?;
         if let Some((n, read)) = scan.segments.last().filter(|s| !s.1.clean) {
             // Dropping intact records after a corrupt one is safe, not just convenient: the
@@ -550,12 +550,15 @@ impl Log {
         }
         let e = |e| RuntimeError::Io(format!("log: {e}"));
         if !self.unwritten.is_empty() {
-            let n = self.unwritten.len() as u64;
+            let n = self.unwritten.len();
             self.unwritten.extend_from_slice(&END);
-            self.file.seek(SeekFrom::Start(self.pos)).map_err(e)?;
-            self.file.write_all(&self.unwritten).map_err(e)?;
+            let written = (self.file.seek(SeekFrom::Start(self.pos)))
+                .and_then(|_| self.file.write_all(&self.unwritten));
+            // a failed write is retried whole at the same offset: the marker goes last again
+            self.unwritten.truncate(n);
+            written.map_err(e)?;
             self.unwritten.clear();
-            self.pos += n;
+            self.pos += n as u64;
         }
         self.file.sync_data().map_err(e)?;
         self.dirty = false;

@@ -87,7 +87,7 @@ fn covered_segments_are_kept_for_reuse_then_retired() {
     let f = OpenOptions::new().write(true).open(&big).unwrap();
     f.set_len(2 * RETIRE_STEP + 5).unwrap();
     drop(f);
-    delete_segments_before(&dir, 4).unwrap();
+    release_segments_before(&dir, 4).unwrap();
     assert_eq!(list_segments(&dir).unwrap(), vec![4]);
     assert_eq!(free_segments(&dir).unwrap(), vec![1, 2]);
     assert!(!big.exists());
@@ -111,7 +111,7 @@ fn a_reused_segment_ends_at_its_end_marker() {
     }
     log.rotate().unwrap();
     log.append(&rec(50)).unwrap();
-    delete_segments_before(&dir, 2).unwrap();
+    release_segments_before(&dir, 2).unwrap();
     assert_eq!(free_segments(&dir).unwrap(), vec![1]);
     let size = fs::metadata(dir.join("free-0000000001.log")).unwrap().len();
     assert_eq!(log.rotate().unwrap(), 3);
@@ -143,7 +143,7 @@ fn rotated_into_reused_segment(name: &str) -> (PathBuf, Log) {
     log.append(&rec(3)).unwrap();
     log.rotate().unwrap();
     log.append(&rec(4)).unwrap();
-    delete_segments_before(&dir, 2).unwrap();
+    release_segments_before(&dir, 2).unwrap();
     assert_eq!(log.rotate().unwrap(), 3);
     assert!(free_segments(&dir).unwrap().is_empty());
     (dir, log)
@@ -252,4 +252,24 @@ fn a_header_cut_short_is_a_torn_tail_of_the_same_segment() {
         assert_eq!(list_segments(&dir).unwrap(), vec![1]);
         let _ = fs::remove_dir_all(&dir);
     }
+}
+
+/// A write that fails (here: a read-only handle) leaves the buffered records as they were, so
+/// the next sync writes them and the records after them, with the end marker last.
+#[test]
+fn a_failed_write_is_retried_whole() {
+    let dir = scratch("failed-write");
+    let (mut log, _) = Log::open(&dir, 0).unwrap();
+    log.append(&rec(2)).unwrap();
+    let path = segment_path(&dir, 1);
+    let writable = std::mem::replace(&mut log.file, File::open(&path).unwrap());
+    log.write(&rec(3));
+    assert!(log.sync().is_err());
+    log.file = writable;
+    log.write(&rec(4));
+    log.sync().unwrap();
+    drop(log);
+    let (_, recs) = Log::open(&dir, 0).unwrap();
+    assert_eq!(recs, vec![rec(2), rec(3), rec(4)]);
+    let _ = fs::remove_dir_all(&dir);
 }
