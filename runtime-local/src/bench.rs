@@ -23,6 +23,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stent_ir::v1::Program;
@@ -34,6 +35,7 @@ use crate::durable::{self, CheckpointMeta, Log};
 use crate::engine::Engine;
 use crate::logthread::LogThread;
 use crate::parallel::{self, Stats};
+use crate::segments::SlowSyncs;
 use crate::{BATCH, snapshot};
 
 /// Checkpoint cadence of durable runs, in full batches (the `RunOptions` default).
@@ -183,6 +185,8 @@ pub struct Run {
     pub checkpoint_stalls: Vec<Duration>,
     /// Background checkpoints: (encode, start to durable) of each.
     pub checkpoint_background: Vec<(Duration, Duration)>,
+    /// Durable runs: the log's fsyncs over 2 ms (count, total, of it waiting for a CPU).
+    pub slow_syncs: Option<(u64, Duration, Option<Duration>)>,
 }
 
 struct Sink {
@@ -198,15 +202,21 @@ struct Sink {
     ck: Checkpointer,
     /// How long each checkpoint held up the pipeline (the caller of [`Self::batch`]).
     stalls: Vec<Duration>,
+    /// The log's fsyncs over 2 ms (durable runs).
+    slow_syncs: Option<Arc<SlowSyncs>>,
 }
 
 impl Sink {
     fn new(dir: Option<PathBuf>, every: usize) -> Result<Sink, String> {
+        let mut slow_syncs = None;
         let log = match dir {
             None => None,
             Some(d) => {
                 fresh_state_dir(&d)?;
-                let log = Log::open(&d, 0).map_err(|e| e.to_string())?.0;
+                let mut log = Log::open(&d, 0).map_err(|e| e.to_string())?.0;
+                let trace = Arc::new(SlowSyncs::default());
+                log.trace_slow_syncs(trace.clone());
+                slow_syncs = Some(trace);
                 Some((d.clone(), LogThread::new(log)))
             }
         };
@@ -218,6 +228,7 @@ impl Sink {
             every: every * BATCH,
             ck: Checkpointer::default(),
             stalls: Vec::new(),
+            slow_syncs,
         })
     }
 
@@ -301,7 +312,9 @@ impl Sink {
             .iter()
             .map(|t| (t.encode, t.total))
             .collect();
-        summarize(lat, n, wall, stats, self.stalls, bg)
+        let mut run = summarize(lat, n, wall, stats, self.stalls, bg);
+        run.slow_syncs = self.slow_syncs.map(|s| s.get());
+        run
     }
 
     /// Waits for every queued batch to be durable and answers it, then for the checkpoint in
@@ -440,6 +453,7 @@ fn summarize(
         },
         checkpoint_stalls,
         checkpoint_background,
+        slow_syncs: None,
     }
 }
 
@@ -464,8 +478,26 @@ fn sweep_note(
             ms(x.p99),
             ms(x.p999)
         );
+        note += &slow_syncs_note(x);
     }
     note
+}
+
+/// "; N fsyncs over 2 ms (T ms in all, P% of it waiting for a CPU)" of a durable run: whether
+/// its tail latency came from the device or from CPU contention on the log thread.
+fn slow_syncs_note(r: &Run) -> String {
+    let Some((n, total, wait)) = r.slow_syncs else {
+        return String::new();
+    };
+    let share = match wait {
+        Some(w) if !total.is_zero() => format!(
+            ", {:.0}% of it waiting for a CPU",
+            100.0 * w.as_secs_f64() / total.as_secs_f64()
+        ),
+        Some(_) => String::new(),
+        None => ", CPU wait unknown".into(),
+    };
+    format!("; {n} fsyncs over 2 ms ({} ms in all{share})", ms(total))
 }
 
 /// "n checkpoints, stall median/max; in the background: ..." of a run, for the notes.
@@ -718,7 +750,7 @@ fn suite(o: &Options, compile: Compile, tmp: &Path) -> Result<String, String> {
                         );
                         eprintln!("{row}");
                         rows.push(row);
-                        if sweep.len() > 1 {
+                        if sweep.len() > 1 || dur {
                             notes.push(sweep_note(kind.name(), keys, zipf, workers, dur, &sweep));
                         }
                         if dur {

@@ -273,3 +273,42 @@ fn a_failed_write_is_retried_whole() {
     assert_eq!(recs, vec![rec(2), rec(3), rec(4)]);
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn slow_syncs_add_up_and_an_unknown_cpu_wait_stays_unknown() {
+    let s = SlowSyncs::default();
+    assert_eq!(s.get(), (0, Duration::ZERO, Some(Duration::ZERO)));
+    s.record(Duration::from_millis(3), Some(1_000_000));
+    s.record(Duration::from_millis(5), Some(500_000));
+    assert_eq!(
+        s.get(),
+        (
+            2,
+            Duration::from_millis(8),
+            Some(Duration::from_micros(1500))
+        )
+    );
+    s.record(Duration::from_millis(2), None);
+    s.record(Duration::from_millis(4), Some(1));
+    assert_eq!(s.get(), (4, Duration::from_millis(14), None));
+}
+
+#[test]
+fn the_run_queue_wait_reads_where_the_kernel_has_it() {
+    if std::path::Path::new("/proc/thread-self/schedstat").exists() {
+        let a = run_queue_wait_ns().expect("schedstat parses");
+        assert!(run_queue_wait_ns().unwrap() >= a);
+    }
+}
+
+#[test]
+fn the_slow_sync_trace_survives_a_rotation() {
+    let dir = scratch("trace");
+    let (mut log, _) = Log::open(&dir, 0).unwrap();
+    let trace = Arc::new(SlowSyncs::default());
+    log.trace_slow_syncs(trace.clone());
+    log.append(&rec(2)).unwrap();
+    log.rotate().unwrap();
+    assert!(log.trace.as_ref().is_some_and(|t| Arc::ptr_eq(t, &trace)));
+    let _ = fs::remove_dir_all(&dir);
+}
