@@ -623,6 +623,18 @@ impl Host for Ctx<'_, '_> {
         }
         Some(v)
     }
+    #[inline]
+    fn field_int(&mut self, f: &Frame, idx: usize) -> Option<i64> {
+        let v = if f.ent == CTOR {
+            self.s.ctor_state.get(idx)?.as_ref()
+        } else {
+            self.entry_field(f.ent, idx)
+        };
+        match v {
+            Some(Value::Int(x)) => Some(*x),
+            _ => None,
+        }
+    }
     fn set_field(&mut self, f: &Frame, idx: usize, v: Value) {
         if f.ent != CTOR {
             let e = &mut self.s.overlay[f.ent];

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use stent_ir::v1 as ir;
 
 use crate::builtins;
-use crate::lower::{CmpOp, LAug, LExpr, LFormat, LPart, LStmt, LTarget, UnOp};
+use crate::lower::{CmpOp, Const, LAug, LExpr, LFormat, LPart, LStmt, LTarget, UnOp};
 use crate::ops::{self, BinOp};
 use crate::value::{EntityRef, Exc, Key, R, Value, overflow};
 
@@ -36,6 +36,10 @@ pub struct Frame<'p> {
 pub trait Host {
     /// Reads field `idx` of the frame's entity (`None`: never assigned).
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value>;
+    /// Field `idx` when it holds an int, read in place (nothing cloned or dropped, no alias
+    /// recorded: an int is not a container); `None` for anything else, including a field
+    /// never assigned, which the caller then reads through [`Self::get_field`] as before.
+    fn field_int(&mut self, f: &Frame, idx: usize) -> Option<i64>;
     fn set_field(&mut self, f: &Frame, idx: usize, v: Value);
     fn type_name(&self, ty: usize) -> Arc<str>;
     fn key_field(&self, ty: usize) -> usize;
@@ -135,11 +139,39 @@ pub fn operand<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<Value> {
     }
 }
 
+/// The int a leaf operand (slot, field, constant) holds, read without a clone; `None` when
+/// `e` is not a leaf or holds anything else. Reading a leaf has no side effect, so a caller
+/// that gets `None` evaluates the operands in order as if this had not looked.
+#[inline(always)]
+fn int_leaf<H: Host>(h: &mut H, f: &Frame, e: &LExpr) -> Option<i64> {
+    match e {
+        LExpr::Slot(i) => match f.slots.get(*i as usize) {
+            Some(Some(Value::Int(x))) => Some(*x),
+            _ => None,
+        },
+        LExpr::Field(idx, _) => h.field_int(f, *idx),
+        LExpr::Const(Const::Int(x)) => Some(*x),
+        _ => None,
+    }
+}
+
+/// `l op r` for two int leaves, decided by [`compare_op`] itself (so exactly as the general
+/// path decides it) without cloning and dropping the operands.
+#[inline(always)]
+fn int_compare<H: Host>(h: &mut H, f: &Frame, op: CmpOp, l: &LExpr, r: &LExpr) -> Option<R<bool>> {
+    let a = int_leaf(h, f, l)?;
+    let b = int_leaf(h, f, r)?;
+    Some(compare_op(op, &Value::Int(a), &Value::Int(b)))
+}
+
 /// The truth value of `e` (a branch condition): a single comparison yields it directly.
 #[inline]
 pub fn truth<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<bool> {
     match e {
         LExpr::Compare1(op, l, r) => {
+            if let Some(c) = int_compare(h, f, *op, l, r) {
+                return c;
+            }
             let l = operand(h, f, l)?;
             let r = operand(h, f, r)?;
             compare_op(*op, &l, &r)
@@ -157,6 +189,9 @@ pub fn eval<H: Host>(h: &mut H, f: &mut Frame, e: &LExpr) -> R<Value> {
         },
         LExpr::Const(c) => c.value(),
         LExpr::Compare1(op, l, r) => {
+            if let Some(c) = int_compare(h, f, *op, l, r) {
+                return Ok(Value::Bool(c?));
+            }
             let l = operand(h, f, l)?;
             let r = operand(h, f, r)?;
             Value::Bool(compare_op(*op, &l, &r)?)
@@ -405,6 +440,20 @@ fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, op: BinOp, t: &LAug, rhs: &LExp
             set_slot(f, *i, new)
         }
         LAug::Field(idx, name) => {
+            // `field += leaf` / `-=` on ints, in place; an overflow, another operator or type
+            // takes the general path below, which reads both again and decides (or raises)
+            // as it always did: `arith`'s inline int + and - are these checked ops
+            if let (Some(x), Some(y)) = (h.field_int(f, *idx), int_leaf(h, f, rhs)) {
+                let new = match op {
+                    BinOp::Add => x.checked_add(y),
+                    BinOp::Sub => x.checked_sub(y),
+                    _ => None,
+                };
+                if let Some(new) = new {
+                    h.set_field(f, *idx, Value::Int(new));
+                    return Ok(());
+                }
+            }
             let Some(cur) = h.get_field(f, *idx) else {
                 return Err(no_attr(h, f, name));
             };
