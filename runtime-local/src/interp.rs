@@ -442,7 +442,8 @@ fn aug_assign<H: Host>(h: &mut H, f: &mut Frame, op: BinOp, t: &LAug, rhs: &LExp
         LAug::Field(idx, name) => {
             // `field += leaf` / `-=` on ints, in place; an overflow, another operator or type
             // takes the general path below, which reads both again and decides (or raises)
-            // as it always did: `arith`'s inline int + and - are these checked ops
+            // as it always did: `arith`'s inline int + and - are these checked ops. (Calling
+            // `arith` here instead measured +1.9% of the serial executor's instructions.)
             if let (Some(x), Some(y)) = (h.field_int(f, *idx), int_leaf(h, f, rhs)) {
                 let new = match op {
                     BinOp::Add => x.checked_add(y),

@@ -422,10 +422,10 @@ pub struct Log {
 /// a kernel without it, only the count and the total are known.
 #[derive(Debug, Default)]
 pub struct SlowSyncs {
-    pub count: AtomicU64,
-    pub total_ns: AtomicU64,
+    count: AtomicU64,
+    total_ns: AtomicU64,
     /// Of `total_ns`, run-queue wait; `u64::MAX` once unreadable.
-    pub cpu_wait_ns: AtomicU64,
+    cpu_wait_ns: AtomicU64,
 }
 
 impl SlowSyncs {
