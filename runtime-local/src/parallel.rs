@@ -299,7 +299,7 @@ pub fn execute_batch(
     let adaptive = multi && pinned.is_none() && lines.len() >= MIN_ADAPTIVE;
     let exec = match pinned {
         Some(e) => e,
-        None if adaptive => engine.par.adapt.choose(),
+        None if adaptive => engine.par.adapt.choose(workers),
         None => Executor::Serial,
     };
     let t0 = Instant::now();
