@@ -611,13 +611,22 @@ impl<'a, 'p> Ctx<'a, 'p> {
     }
 }
 
+impl Ctx<'_, '_> {
+    /// Field `idx` of the frame's entity, or of the state a constructor is building.
+    #[inline]
+    fn frame_field(&mut self, f: &Frame, idx: usize) -> Option<&Value> {
+        if f.ent == CTOR {
+            self.s.ctor_state.get(idx)?.as_ref()
+        } else {
+            self.entry_field(f.ent, idx)
+        }
+    }
+}
+
 impl Host for Ctx<'_, '_> {
     fn get_field(&mut self, f: &Frame, idx: usize) -> Option<Value> {
-        if f.ent == CTOR {
-            return self.s.ctor_state.get(idx)?.clone();
-        }
-        let v = self.entry_field(f.ent, idx)?.clone();
-        if !v.is_scalar() {
+        let v = self.frame_field(f, idx)?.clone();
+        if f.ent != CTOR && !v.is_scalar() {
             // the container (or one inside a tuple) may be mutated through this alias
             self.s.overlay[f.ent].aliased = true;
         }
@@ -625,12 +634,7 @@ impl Host for Ctx<'_, '_> {
     }
     #[inline]
     fn field_int(&mut self, f: &Frame, idx: usize) -> Option<i64> {
-        let v = if f.ent == CTOR {
-            self.s.ctor_state.get(idx)?.as_ref()
-        } else {
-            self.entry_field(f.ent, idx)
-        };
-        match v {
+        match self.frame_field(f, idx) {
             Some(Value::Int(x)) => Some(*x),
             _ => None,
         }
